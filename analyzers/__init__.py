@@ -1,0 +1,2 @@
+"""Chinese text analysis shared by indexing and querying, for every engine."""
+

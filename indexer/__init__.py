@@ -1,0 +1,2 @@
+"""Search engines behind one interface, and the outbox worker that feeds them."""
+

@@ -1,0 +1,2 @@
+"""Source of truth: SQLModel records, the entry lifecycle, validation, audit log and outbox."""
+

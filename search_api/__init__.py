@@ -1,0 +1,2 @@
+"""FastAPI application: public search API, staff API, pages, and the hotline CLI."""
+

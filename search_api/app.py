@@ -1,0 +1,56 @@
+"""The FastAPI application factory. ``create_app`` wires settings, store, analyzer and engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from records.clock import Clock, SystemClock
+from records.db import make_engine
+from search_api.context import AppContext
+from search_api.errors import install_error_handlers
+from search_api.settings import Settings, get_settings
+
+
+def build_context(settings: Settings, clock: Clock | None = None) -> AppContext:
+    """Build the shared things once. Search-engine wiring is added by indexer.runtime."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return AppContext(
+        settings=settings,
+        db=make_engine(settings.effective_database_url),
+        clock=clock or SystemClock(settings.timezone),
+    )
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ctx = build_context(settings, clock)
+        app.state.context = ctx
+        try:
+            yield
+        finally:
+            for item in reversed(ctx.background):
+                item.stop()
+            ctx.db.dispose()
+
+    app = FastAPI(
+        title="热线百科 API",
+        description="12345 政务服务便民热线政策知识库：检索、条目审核发布、晓苏问答。",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Each area's router; add new areas here."""
+    from search_api.routes import health
+
+    app.include_router(health.router)

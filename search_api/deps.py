@@ -1,0 +1,79 @@
+"""FastAPI dependencies as Annotated aliases; tests override them via dependency_overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from records.clock import Clock
+from records.errors import Forbidden, Unauthorized
+from records.models import Role, User
+from search_api.context import AppContext
+from search_api.security import decode_access_token
+from search_api.settings import Settings
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_context(request: Request) -> AppContext:
+    return request.app.state.context  # type: ignore[no-any-return]
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_settings_dep(ctx: ContextDep) -> Settings:
+    return ctx.settings
+
+
+def get_clock(ctx: ContextDep) -> Clock:
+    return ctx.clock
+
+
+def get_session(ctx: ContextDep) -> Iterator[Session]:
+    """A session per request; the route commits explicitly, anything unfinished rolls back."""
+    with Session(ctx.db, expire_on_commit=False) as session:
+        yield session
+
+
+def get_search(ctx: ContextDep) -> Any:
+    return ctx.search
+
+
+def get_analyzer(ctx: ContextDep) -> Any:
+    return ctx.analyzer
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+SessionDep = Annotated[Session, Depends(get_session)]
+SearchDep = Annotated[Any, Depends(get_search)]
+AnalyzerDep = Annotated[Any, Depends(get_analyzer)]
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+def get_current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) -> User:
+    if not token:
+        raise Unauthorized("请先登录", code="not_authenticated")
+    user = session.get(User, decode_access_token(token, settings.secret_key))
+    if user is None or not user.active:
+        raise Unauthorized("账号不存在或已停用", code="user_inactive")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: Role) -> Any:
+    """Dependency factory: the current user must hold one of ``roles``."""
+
+    def _check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden("当前角色无权执行此操作", code="role_forbidden", details={"role": user.role.value})
+        return user
+
+    return Depends(_check)

@@ -1,0 +1,1 @@
+"""Shared fixtures. Real components only: a real SQLite file store, the real app over HTTP."""
