@@ -22,7 +22,13 @@ SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "data", indexer_poll_seconds=0.05)
+    # A 32-byte secret: PyJWT warns (an error under filterwarnings) on shorter HMAC keys.
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        indexer_poll_seconds=0.05,
+        secret_key="test-secret-key-with-at-least-32-bytes",
+    )
 
 
 @pytest.fixture
