@@ -51,6 +51,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _include_routers(app: FastAPI) -> None:
     """Each area's router; add new areas here."""
-    from search_api.routes import health
+    from search_api.routes import auth, health, users
 
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
