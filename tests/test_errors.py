@@ -1,0 +1,144 @@
+"""Every failure has one shape: {"error": {"code", "message", "details"}} with a Chinese message.
+
+Real routes are used where one exists for the case; a small probe router, added to the real app,
+covers what no public route can trigger on demand (a typed JSON body without login, a crash,
+the store going away) so the handlers themselves are pinned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
+
+from records.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests, ValidationFailed
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+class ProbeBody(BaseModel):
+    name: str
+    count: int
+
+
+probe = APIRouter(prefix="/__probe")
+
+
+@probe.post("/typed")
+def typed(body: ProbeBody, page: int = Query(1, ge=1, le=100)) -> dict[str, Any]:
+    return {"ok": True}
+
+
+@probe.get("/raise/{kind}")
+def raise_kind(kind: str) -> None:
+    errors = {
+        "validation": ValidationFailed("缺少标题", details=[{"field": "title"}]),
+        "not_found": NotFound("条目不存在"),
+        "forbidden": Forbidden("无权操作"),
+        "conflict": Conflict("状态冲突", code="stale_version"),
+        "too_many": TooManyRequests("请求过于频繁"),
+        "unavailable": ServiceUnavailable("检索引擎暂时不可用"),
+    }
+    if kind == "crash":
+        raise RuntimeError("boom")
+    if kind == "db_down":
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+    raise errors[kind]
+
+
+@pytest.fixture
+def probed(app: FastAPI) -> Iterator[TestClient]:
+    app.include_router(probe)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def assert_shape(resp: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/json")
+    body = resp.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", body["error"]["code"])
+    assert CHINESE.search(body["error"]["message"]), body
+    if code is not None:
+        assert body["error"]["code"] == code
+    return body["error"]
+
+
+@pytest.mark.parametrize("path", ["/nope", "/api/nope", "/api/admin/users/1/unknown"])
+def test_unknown_route_is_404(client: TestClient, path: str):
+    assert_shape(client.get(path), 404, "not_found")
+
+
+def test_wrong_method_is_405_with_allow_header(client: TestClient):
+    resp = client.delete("/api/health")
+    assert_shape(resp, 405, "method_not_allowed")
+    assert "GET" in resp.headers["allow"]
+
+
+@pytest.mark.parametrize("raw", [b'{"name": ', b"not json", b'{"name": "x",}', b"\xff\xfe{}"])
+def test_malformed_json_is_422(probed: TestClient, raw: bytes):
+    resp = probed.post("/__probe/typed", content=raw, headers={"content-type": "application/json"})
+    assert_shape(resp, 422, "malformed_json")
+
+
+def test_malformed_json_on_a_real_route_is_refused_before_login(client: TestClient):
+    resp = client.post("/api/admin/users", content=b"{oops", headers={"content-type": "application/json"})
+    assert_shape(resp, 422, "malformed_json")
+
+
+@pytest.mark.parametrize(
+    ("body", "params", "field"),
+    [
+        ({"name": "x", "count": "many"}, {}, "count"),
+        ({"name": ["x"], "count": 1}, {}, "name"),
+        ({"count": 1}, {}, "name"),
+        ({"name": "x", "count": 1}, {"page": "abc"}, "page"),
+        ({"name": "x", "count": 1}, {"page": 0}, "page"),
+        ([1, 2], {}, None),
+    ],
+)
+def test_wrong_types_are_422_naming_the_field(probed: TestClient, body: Any, params: dict[str, Any], field: Any):
+    error = assert_shape(probed.post("/__probe/typed", json=body, params=params), 422, "validation_failed")
+    assert all(CHINESE.search(d["message"]) for d in error["details"])
+    if field is not None:
+        assert field in [d["field"] for d in error["details"]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("validation", 422, "validation_failed"),
+        ("not_found", 404, "not_found"),
+        ("forbidden", 403, "forbidden"),
+        ("conflict", 409, "stale_version"),
+        ("too_many", 429, "too_many_requests"),
+        ("unavailable", 503, "service_unavailable"),
+        ("db_down", 503, "database_unavailable"),
+        ("crash", 500, "internal_error"),
+    ],
+)
+def test_domain_errors_and_crashes_keep_the_shape(probed: TestClient, kind: str, status: int, code: str):
+    error = assert_shape(probed.get(f"/__probe/raise/{kind}"), status, code)
+    assert "boom" not in error["message"]  # internals never leak to the caller
+
+
+def test_login_required_is_401_in_shape(client: TestClient):
+    assert_shape(client.get("/api/auth/me"), 401, "not_authenticated")
+
+
+def test_openapi_and_docs_serve(client: TestClient):
+    spec = client.get("/openapi.json")
+    assert spec.status_code == 200
+    paths = spec.json()["paths"]
+    assert {"/api/health", "/api/auth/token", "/api/auth/me", "/api/admin/users"} <= set(paths)
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
