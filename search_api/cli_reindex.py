@@ -1,0 +1,26 @@
+"""``hotline reindex``: a rich progress bar around indexer.reindex.rebuild."""
+
+from __future__ import annotations
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import Engine
+
+from search_api.cli_common import console
+from search_api.settings import Settings
+
+
+def run_reindex(settings: Settings, engine: Engine) -> None:
+    """Build a fresh index from the store and switch to it; prints how many entries went in."""
+    from analyzers.pipeline import Analyzer
+    from indexer.reindex import rebuild
+
+    analyzer = Analyzer(settings.dictionary_dir)
+    columns = (TextColumn("重建索引"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("reindex", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = rebuild(engine, settings, analyzer, progress)
+    console.print(f"索引已重建并切换：{result}")

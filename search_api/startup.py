@@ -1,0 +1,122 @@
+"""Start-up checks shared by the CLI commands: settings, store reachability, schema, engine URL.
+
+Why here and not in the app factory: a misconfigured deployment should stop before uvicorn forks
+its workers, with one sentence naming the setting to fix, instead of N tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from records.db import make_engine
+from search_api.settings import PLACEHOLDER_SECRET, Settings, get_settings
+
+__all__ = [
+    "StartupError",
+    "check_database",
+    "check_search",
+    "ensure_secret",
+    "load_settings",
+    "open_store",
+    "require_schema",
+    "run_migrations",
+]
+
+# Tables whose absence means "never migrated" (any table of the initial revision would do).
+_CORE_TABLES = ("user", "entry")
+
+
+class StartupError(Exception):
+    """A problem the operator must fix before the service can run; the message says how."""
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a StartupError naming each bad variable."""
+    get_settings.cache_clear()
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err.get("loc", ())).upper()
+            message = str(err.get("msg", "")).removeprefix("Value error, ")
+            lines.append(f"{name}: {message}" if name else message)
+        raise StartupError("配置错误（请检查环境变量）：\n  " + "\n  ".join(lines)) from exc
+
+
+def ensure_secret(settings: Settings) -> tuple[Settings, bool]:
+    """Outside production, replace the placeholder SECRET_KEY by a random one for this run.
+
+    Exported to the environment so that every uvicorn worker (each builds its own settings)
+    signs with the same key. Returns the settings to use and whether a temporary key was made.
+    """
+    if settings.secret_key != PLACEHOLDER_SECRET or settings.environment == "production":
+        return settings, False
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(32)
+    return load_settings(), True
+
+
+def _describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def open_store(settings: Settings) -> Engine:
+    url = settings.effective_database_url
+    kwargs: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        kwargs["connect_args"] = {"connect_timeout": 5}
+    try:
+        return make_engine(url, **kwargs)
+    except (ArgumentError, SQLAlchemyError, ImportError, OSError) as exc:
+        raise StartupError(f"DATABASE_URL 无法使用（{_describe(url)}）：{exc}") from exc
+
+
+def check_database(engine: Engine) -> None:
+    """Connect once; a wrong host, password or path is reported naming DATABASE_URL."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StartupError(
+            f"无法连接数据库，请检查 DATABASE_URL（{_describe(str(engine.url))}）：{reason}"
+        ) from exc
+
+
+def require_schema(engine: Engine) -> None:
+    missing = [t for t in _CORE_TABLES if not inspect(engine).has_table(t)]
+    if missing:
+        raise StartupError("数据库尚未初始化（缺少表 " + "、".join(missing) + "），请先运行：hotline migrate")
+
+
+def run_migrations(settings: Settings) -> None:
+    from records.migrate import upgrade
+
+    try:
+        upgrade(settings.effective_database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StartupError(f"数据库迁移失败（DATABASE_URL={_describe(settings.effective_database_url)}）：{exc}") from exc
+
+
+def check_search(settings: Settings, timeout: float = 3.0) -> None:
+    """For a cluster engine, one request to its root URL; the embedded engine needs nothing."""
+    if settings.embedded_search:
+        return
+    try:
+        resp = httpx.get(settings.search_url, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise StartupError(f"无法连接检索引擎，请检查 SEARCH_URL（{settings.search_url}）：{exc}") from exc
+    if resp.status_code >= 500:
+        raise StartupError(f"检索引擎不可用，请检查 SEARCH_URL（{settings.search_url}）：HTTP {resp.status_code}")
