@@ -57,3 +57,11 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/test" in ci
     assert os.access(ROOT / ".ci" / "run", os.X_OK)
+
+
+def test_demo_accounts_table_matches_the_demo_data():
+    import json
+
+    users = json.loads((ROOT / "records" / "demo" / "users.json").read_text(encoding="utf-8"))
+    for user in users:
+        assert f"| `{user['username']}` | `{user['password']}` | {user['role']}" in README, user["username"]
