@@ -77,13 +77,17 @@ def create_user(
     username = username.strip()
     problems: list[dict[str, str]] = []
     if not USERNAME_PATTERN.match(username):
-        problems.append(_problem("username", "invalid_username", "用户名须为 2–64 位字母、数字、下划线、点、@ 或连字符"))
+        problems.append(
+            _problem("username", "invalid_username", "用户名须为 2–64 位字母、数字、下划线、点、@ 或连字符")
+        )
     problems += _password_problems(password)
     dept, reg = _resolve_placement(session, role, department, region, problems)
     if problems:
         raise ValidationFailed("账号信息不完整或格式不正确", details=problems)
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
-        raise Conflict(f"用户名「{username}」已存在", code="duplicate_username", details={"username": username})
+        raise Conflict(
+            f"用户名「{username}」已存在", code="duplicate_username", details={"username": username}
+        )
     user = User(
         username=username,
         display_name=display_name.strip() or username,
@@ -112,13 +116,17 @@ class UserChanges:
     reason: str | None = None
 
 
-def update_user(session: Session, user: User, changes: UserChanges, *, clock: Clock, actor: User | None) -> User:
+def update_user(
+    session: Session, user: User, changes: UserChanges, *, clock: Clock, actor: User | None
+) -> User:
     """Apply an admin's change (deactivate, reset password, move role/department), each audited."""
     problems: list[dict[str, str]] = []
     if changes.password is not None:
         problems += _password_problems(changes.password)
     role = changes.role or user.role
-    placement_changed = changes.role is not None or changes.department is not None or changes.region is not None
+    placement_changed = (
+        changes.role is not None or changes.department is not None or changes.region is not None
+    )
     dept = reg = None
     if placement_changed:
         dept, reg = _resolve_placement(
@@ -136,24 +144,46 @@ def update_user(session: Session, user: User, changes: UserChanges, *, clock: Cl
     if changes.active is not None and changes.active != user.active:
         user.active = changes.active
         frm, to = ("inactive", "active") if changes.active else ("active", "inactive")
-        _audit(session, clock, actor, user, "activate" if changes.active else "deactivate", frm, to, {},
-               changes.reason)
+        _audit(
+            session,
+            clock,
+            actor,
+            user,
+            "activate" if changes.active else "deactivate",
+            frm,
+            to,
+            {},
+            changes.reason,
+        )
     if changes.password is not None:
         user.password_hash = hash_password(changes.password)
         _audit(session, clock, actor, user, "reset_password", None, None, {}, changes.reason)
     if changes.display_name is not None and changes.display_name.strip() != user.display_name:
-        before = user.display_name
+        old_name = user.display_name
         user.display_name = changes.display_name.strip() or user.username
-        _audit(session, clock, actor, user, "rename", None, None, {"from": before, "to": user.display_name})
+        _audit(session, clock, actor, user, "rename", None, None, {"from": old_name, "to": user.display_name})
     if placement_changed:
-        before = {"role": user.role.value, "department_id": user.department_id, "region_id": user.region_id}
+        old_role = user.role
+        before = {"department_id": user.department_id, "region_id": user.region_id}
         user.role = role
         user.department_id = dept.id if dept else None
         user.region_id = reg.id if reg else None
-        after = _placement_details(user, dept, reg)
-        if before != {k: after[k] for k in before}:
-            _audit(session, clock, actor, user, "change_role", before["role"], role.value,
-                   {"before": before, "after": after}, changes.reason)
+        if old_role != role or before != {"department_id": user.department_id, "region_id": user.region_id}:
+            details = {
+                "before": {"role": old_role.value, **before},
+                "after": _placement_details(user, dept, reg),
+            }
+            _audit(
+                session,
+                clock,
+                actor,
+                user,
+                "change_role",
+                old_role.value,
+                role.value,
+                details,
+                changes.reason,
+            )
     session.add(user)
     session.flush()
     return user
@@ -183,7 +213,9 @@ def list_users(
     if active is not None:
         conditions.append(User.active == active)
     if department:
-        conditions.append(col(User.department_id).in_(select(Department.id).where(Department.name == department)))
+        conditions.append(
+            col(User.department_id).in_(select(Department.id).where(Department.name == department))
+        )
     if q:
         pattern = f"%{q.strip()}%"
         conditions.append(col(User.username).like(pattern) | col(User.display_name).like(pattern))
@@ -226,7 +258,9 @@ def _resolve_placement(
     dept = reg = None
     department = (department or "").strip() or None
     if role in DEPARTMENT_ROLES and department is None:
-        problems.append(_problem("department", "department_required", f"角色「{ROLE_LABELS[role]}」必须指定所属部门"))
+        problems.append(
+            _problem("department", "department_required", f"角色「{ROLE_LABELS[role]}」必须指定所属部门")
+        )
     if department is not None:
         dept = session.exec(select(Department).where(Department.name == department)).first()
         if dept is None:
@@ -249,7 +283,13 @@ def _find_region(session: Session, name: str, problems: list[dict[str, str]]) ->
         problems.append(_problem("region", "unknown_region", f"地区「{name}」不存在"))
         return None
     if len(matches) > 1:
-        problems.append(_problem("region", "ambiguous_region", f"地区「{name}」有重名，请写完整路径，如「江苏省/徐州市/{name}」"))
+        problems.append(
+            _problem(
+                "region",
+                "ambiguous_region",
+                f"地区「{name}」有重名，请写完整路径，如「江苏省/徐州市/{name}」",
+            )
+        )
         return None
     return matches[0]
 

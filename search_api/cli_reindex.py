@@ -11,8 +11,9 @@ from search_api.settings import Settings
 
 def run_reindex(settings: Settings, engine: Engine) -> None:
     """Build a fresh index from the store and switch to it; prints how many entries went in."""
-    from analyzers.pipeline import Analyzer
     from indexer.reindex import rebuild
+
+    from analyzers.pipeline import Analyzer
 
     analyzer = Analyzer(settings.dictionary_dir)
     columns = (TextColumn("重建索引"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -39,8 +39,14 @@ def add(
     try:
         with session_scope(engine) as session:
             user = create_user(
-                session, username=username, password=password, role=role, clock=SystemClock(settings.timezone),
-                department=department, region=region, display_name=display_name,
+                session,
+                username=username,
+                password=password,
+                role=role,
+                clock=SystemClock(settings.timezone),
+                department=department,
+                region=region,
+                display_name=display_name,
             )
             shown = user_public(session, user)
     except AppError as exc:
@@ -64,8 +70,13 @@ def list_(
     table = Table("id", "用户名", "姓名", "角色", "部门", "地区", "状态", title=f"员工账号（{count}）")
     for u in shown:
         table.add_row(
-            str(u["id"]), u["username"], u["display_name"], u["role_label"], u["department"] or "-",
-            u["region"] or "-", "启用" if u["active"] else "停用",
+            str(u["id"]),
+            u["username"],
+            u["display_name"],
+            u["role_label"],
+            u["department"] or "-",
+            u["region"] or "-",
+            "启用" if u["active"] else "停用",
         )
     console.print(table)
 

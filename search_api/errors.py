@@ -67,8 +67,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = _field_errors(exc)
         if any(d["type"] == "json_invalid" for d in details):
-            return JSONResponse(error_body("malformed_json", "请求体不是合法的 JSON", details), status_code=422)
-        return JSONResponse(error_body("validation_failed", "输入不合法，请检查标注的字段", details), status_code=422)
+            return JSONResponse(
+                error_body("malformed_json", "请求体不是合法的 JSON", details), status_code=422
+            )
+        return JSONResponse(
+            error_body("validation_failed", "输入不合法，请检查标注的字段", details), status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -78,12 +82,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc)
-        return JSONResponse(error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503)
+        return JSONResponse(
+            error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503
+        )
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
-            return JSONResponse(error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503)
+            return JSONResponse(
+                error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503
+            )
         log.exception("database error")
         return JSONResponse(error_body("database_error", "数据写入失败，未做任何更改"), status_code=500)
 

@@ -107,7 +107,9 @@ def run_migrations(settings: Settings) -> None:
     try:
         upgrade(settings.effective_database_url)
     except (SQLAlchemyError, OSError) as exc:
-        raise StartupError(f"数据库迁移失败（DATABASE_URL={_describe(settings.effective_database_url)}）：{exc}") from exc
+        raise StartupError(
+            f"数据库迁移失败（DATABASE_URL={_describe(settings.effective_database_url)}）：{exc}"
+        ) from exc
 
 
 def check_search(settings: Settings, timeout: float = 3.0) -> None:
@@ -119,4 +121,6 @@ def check_search(settings: Settings, timeout: float = 3.0) -> None:
     except httpx.HTTPError as exc:
         raise StartupError(f"无法连接检索引擎，请检查 SEARCH_URL（{settings.search_url}）：{exc}") from exc
     if resp.status_code >= 500:
-        raise StartupError(f"检索引擎不可用，请检查 SEARCH_URL（{settings.search_url}）：HTTP {resp.status_code}")
+        raise StartupError(
+            f"检索引擎不可用，请检查 SEARCH_URL（{settings.search_url}）：HTTP {resp.status_code}"
+        )

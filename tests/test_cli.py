@@ -34,7 +34,13 @@ def entry(public_id: str, **overrides: Any) -> dict[str, Any]:
         "effective_to": None,
         "original_text": "申领居民身份证应当由本人到常住户口所在地公安机关户籍窗口办理。",
         "interpretation": "本人带户口簿到派出所办理即可。",
-        "qas": [{"question": "身份证在哪里办？", "answer": "户籍所在地派出所。", "similar_questions": ["去哪办身份证"]}],
+        "qas": [
+            {
+                "question": "身份证在哪里办？",
+                "answer": "户籍所在地派出所。",
+                "similar_questions": ["去哪办身份证"],
+            }
+        ],
         "contact_phone": "12345",
         "keywords": ["身份证"],
         "doc_number": "苏公规〔2024〕1号",
@@ -44,15 +50,22 @@ def entry(public_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 def write_jsonl(path: Path, lines: list[Any]) -> Path:
-    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", "SEARCH_URL": "", "ENVIRONMENT": "test",
-            "SECRET_KEY": "cli-test-secret-key-with-32-bytes-or-more"}
+    return {
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": "",
+        "SEARCH_URL": "",
+        "ENVIRONMENT": "test",
+        "SECRET_KEY": "cli-test-secret-key-with-32-bytes-or-more",
+    }
 
 
 def hotline(env: dict[str, str], *args: str, input: str | None = None) -> Any:
@@ -76,8 +89,15 @@ def count(env: dict[str, str], model: Any) -> int:
 
 
 COMMANDS = [
-    ["serve"], ["import"], ["migrate"], ["reindex"],
-    ["users", "add"], ["users", "list"], ["users", "deactivate"], ["users", "activate"], ["users", "set-password"],
+    ["serve"],
+    ["import"],
+    ["migrate"],
+    ["reindex"],
+    ["users", "add"],
+    ["users", "list"],
+    ["users", "deactivate"],
+    ["users", "activate"],
+    ["users", "set-password"],
 ]
 
 
@@ -104,7 +124,9 @@ def test_users_add_then_list(migrated: dict[str, str]):
 
 
 def test_users_add_prompts_for_the_password_twice(migrated: dict[str, str]):
-    result = hotline(migrated, "users", "add", "han.mei", "--role", "manager", input="pass-word-2\npass-word-2\n")
+    result = hotline(
+        migrated, "users", "add", "han.mei", "--role", "manager", input="pass-word-2\npass-word-2\n"
+    )
     assert result.exit_code == 0, result.output
     assert count(migrated, User) == 1
 
@@ -142,7 +164,9 @@ def test_deactivate_is_audited(migrated: dict[str, str]):
     assert count(migrated, AuditLog) == 2
 
 
-def test_import_good_file_then_reimport_updates_instead_of_duplicating(migrated: dict[str, str], tmp_path: Path):
+def test_import_good_file_then_reimport_updates_instead_of_duplicating(
+    migrated: dict[str, str], tmp_path: Path
+):
     path = write_jsonl(tmp_path / "good.jsonl", [entry("T-1"), entry("T-2")])
     first = hotline(migrated, "import", str(path), "--publish")
     assert first.exit_code == 0, first.output
@@ -220,10 +244,17 @@ def test_serve_without_demo_needs_a_migrated_store(env: dict[str, str]):
 def test_demo_loader_is_idempotent(migrated: dict[str, str], tmp_path: Path):
     demo = tmp_path / "demo"
     demo.mkdir()
-    write_jsonl(demo / "entries.jsonl", [entry("D-1"), entry("D-2", department="苏州市医疗保障局", theme="医疗保障")])
+    write_jsonl(
+        demo / "entries.jsonl", [entry("D-1"), entry("D-2", department="苏州市医疗保障局", theme="医疗保障")]
+    )
     accounts = [
         {"username": "demo-admin", "password": "demo-pass-1", "role": "admin", "display_name": "管理员"},
-        {"username": "demo-spec", "password": "demo-pass-1", "role": "specialist", "department": "苏州市公安局"},
+        {
+            "username": "demo-spec",
+            "password": "demo-pass-1",
+            "role": "specialist",
+            "department": "苏州市公安局",
+        },
         {"username": "demo-agent", "password": "demo-pass-1", "role": "agent", "region": "苏州市"},
     ]
     (demo / "users.json").write_text(json.dumps(accounts, ensure_ascii=False), encoding="utf-8")
@@ -234,7 +265,10 @@ def test_demo_loader_is_idempotent(migrated: dict[str, str], tmp_path: Path):
         second = load_demo(engine, clock, demo)
     finally:
         engine.dispose()
-    assert (first.import_report.published, first.users_created) == (2, ["demo-admin", "demo-spec", "demo-agent"])
+    assert (first.import_report.published, first.users_created) == (
+        2,
+        ["demo-admin", "demo-spec", "demo-agent"],
+    )
     assert (second.import_report.unchanged, second.users_created) == (2, [])
     assert count(migrated, User) == 3 and count(migrated, Entry) == 2
 
@@ -248,5 +282,11 @@ def test_packaged_demo_data_loads_cleanly(migrated: dict[str, str]):
         engine.dispose()
     assert result.import_report.errors == []
     assert result.import_report.created >= 60
-    assert {a.role.value for a in result.accounts} == {"agent", "specialist", "dept_reviewer", "manager", "admin"}
+    assert {a.role.value for a in result.accounts} == {
+        "agent",
+        "specialist",
+        "dept_reviewer",
+        "manager",
+        "admin",
+    }
     assert sorted(result.users_created) == sorted(a.username for a in result.accounts)

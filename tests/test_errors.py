@@ -17,7 +17,14 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 
-from records.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests, ValidationFailed
+from records.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    ValidationFailed,
+)
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -105,7 +112,9 @@ def test_malformed_json_on_a_real_route_is_refused_before_login(client: TestClie
         ([1, 2], {}, None),
     ],
 )
-def test_wrong_types_are_422_naming_the_field(probed: TestClient, body: Any, params: dict[str, Any], field: Any):
+def test_wrong_types_are_422_naming_the_field(
+    probed: TestClient, body: Any, params: dict[str, Any], field: Any
+):
     error = assert_shape(probed.post("/__probe/typed", json=body, params=params), 422, "validation_failed")
     assert all(CHINESE.search(d["message"]) for d in error["details"])
     if field is not None:

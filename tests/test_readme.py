@@ -27,7 +27,9 @@ def _config_table() -> str:
 
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))
 def test_every_setting_is_in_the_configuration_table(field: str):
-    assert re.search(rf"^\| `{field.upper()}` \|", _config_table(), re.MULTILINE), f"{field.upper()} not documented"
+    assert re.search(rf"^\| `{field.upper()}` \|", _config_table(), re.MULTILINE), (
+        f"{field.upper()} not documented"
+    )
 
 
 def _command_paths(group: click.Group, prefix: str = "hotline") -> list[str]:

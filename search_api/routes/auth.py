@@ -34,7 +34,9 @@ class UserOut(BaseModel):
 
 
 @router.post("/token", response_model=TokenOut, summary="登录：用户名和密码换取访问令牌")
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep) -> Any:
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
+) -> Any:
     user = authenticate(session, form.username, form.password)
     assert user.id is not None
     # Issued on real time (not the injected clock): PyJWT checks expiry against real time too.

@@ -60,7 +60,9 @@ def index(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
-    rows, count = list_users(session, role=role, active=active, department=department, q=q, page=page, size=size)
+    rows, count = list_users(
+        session, role=role, active=active, department=department, q=q, page=page, size=size
+    )
     return {"data": [user_public(session, u) for u in rows], "count": count}
 
 
@@ -71,6 +73,8 @@ def read(user_id: int, _: AdminUser, session: SessionDep) -> Any:
 
 @router.patch("/{user_id}", response_model=UserOut, summary="停用/启用账号、重置密码、调整角色")
 def patch(user_id: int, body: UserUpdate, admin: AdminUser, session: SessionDep, clock: ClockDep) -> Any:
-    user = update_user(session, get_user(session, user_id), UserChanges(**body.model_dump()), clock=clock, actor=admin)
+    user = update_user(
+        session, get_user(session, user_id), UserChanges(**body.model_dump()), clock=clock, actor=admin
+    )
     session.commit()
     return user_public(session, user)

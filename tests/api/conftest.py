@@ -51,7 +51,9 @@ def _get_or_add_region(session: Session, names: tuple[str, ...]) -> Region:
         path = "/".join(names[: depth + 1])
         found = session.exec(select(Region).where(Region.path == path)).first()
         if found is None:
-            found = Region(name=names[depth], level=levels[depth], parent_id=parent.id if parent else None, path=path)
+            found = Region(
+                name=names[depth], level=levels[depth], parent_id=parent.id if parent else None, path=path
+            )
             session.add(found)
             session.flush()
         parent = found
@@ -78,12 +80,22 @@ def make_staff(staff_db: Engine, clock: FixedClock) -> MakeStaff:
     """make_staff(username, role, department=None, region=None, active=True) -> User (committed)."""
 
     def _make(
-        username: str, role: Role, *, department: str | None = None, region: str | None = None, active: bool = True
+        username: str,
+        role: Role,
+        *,
+        department: str | None = None,
+        region: str | None = None,
+        active: bool = True,
     ) -> User:
         with Session(staff_db, expire_on_commit=False) as session:
             user = create_user(
-                session, username=username, password=STAFF_PASSWORD, role=role, clock=clock,
-                department=department, region=region,
+                session,
+                username=username,
+                password=STAFF_PASSWORD,
+                role=role,
+                clock=clock,
+                department=department,
+                region=region,
             )
             user.active = active
             session.add(user)

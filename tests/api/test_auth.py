@@ -20,7 +20,9 @@ def login(client: TestClient, username: str, password: str):  # noqa: ANN201
     return client.post("/api/auth/token", data={"username": username, "password": password})
 
 
-def test_good_login_returns_bearer_token_usable_on_me(client: TestClient, make_staff: MakeStaff, settings: Settings):
+def test_good_login_returns_bearer_token_usable_on_me(
+    client: TestClient, make_staff: MakeStaff, settings: Settings
+):
     make_staff("zhang.san", Role.specialist, department="苏州市公安局")
     resp = login(client, "zhang.san", PASSWORD)
     assert resp.status_code == 200
@@ -82,7 +84,11 @@ def test_expired_token_is_refused(client: TestClient, make_staff: MakeStaff, tok
     [
         (None, "not_authenticated"),
         ("Bearer not-a-jwt", "token_invalid"),
-        ("Bearer " + jwt.encode({"sub": "1"}, "some-other-secret-that-is-32-bytes-long", algorithm="HS256"), "token_invalid"),
+        (
+            "Bearer "
+            + jwt.encode({"sub": "1"}, "some-other-secret-that-is-32-bytes-long", algorithm="HS256"),
+            "token_invalid",
+        ),
     ],
 )
 def test_me_without_a_valid_token(client: TestClient, staff_db, header: str | None, code: str):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from records.models import AuditLog, Role, User
 
@@ -26,7 +26,7 @@ def new_user(**overrides: Any) -> dict[str, Any]:
 def audit_rows(engine: Engine, username: str) -> list[AuditLog]:
     with Session(engine) as session:
         stmt = select(AuditLog).where(AuditLog.object_type == "user", AuditLog.object_id == username)
-        return list(session.exec(stmt.order_by(AuditLog.id)).all())
+        return list(session.exec(stmt.order_by(col(AuditLog.id))).all())
 
 
 def test_admin_creates_a_specialist_who_can_then_log_in(client: TestClient, admin_headers: Headers, staff_db):
@@ -73,7 +73,8 @@ def test_unknown_references_and_bad_usernames_are_422(
 
 
 @pytest.mark.parametrize(
-    "overrides", [{"role": "superuser"}, {"role": None}, {"password": "short"}, {"username": 12}, {"extra": 1}]
+    "overrides",
+    [{"role": "superuser"}, {"role": None}, {"password": "short"}, {"username": 12}, {"extra": 1}],
 )
 def test_malformed_bodies_are_422(client: TestClient, admin_headers: Headers, overrides: dict[str, Any]):
     resp = client.post(URL, json=new_user(**overrides), headers=admin_headers)
@@ -114,17 +115,23 @@ def test_list_filters_and_pages(client: TestClient, admin_headers: Headers, make
     make_staff("old", Role.agent, active=False)
     everyone = client.get(URL, headers=admin_headers).json()
     assert everyone["count"] == 6  # root + 3 agents + spec + old
-    agents = client.get(URL, params={"role": "agent", "active": True, "size": 2}, headers=admin_headers).json()
+    agents = client.get(
+        URL, params={"role": "agent", "active": True, "size": 2}, headers=admin_headers
+    ).json()
     assert agents["count"] == 3
     assert [u["username"] for u in agents["data"]] == ["agent0", "agent1"]
-    page2 = client.get(URL, params={"role": "agent", "active": True, "size": 2, "page": 2}, headers=admin_headers)
+    page2 = client.get(
+        URL, params={"role": "agent", "active": True, "size": 2, "page": 2}, headers=admin_headers
+    )
     assert [u["username"] for u in page2.json()["data"]] == ["agent2"]
     by_dept = client.get(URL, params={"department": "苏州市公安局"}, headers=admin_headers).json()
     assert [u["username"] for u in by_dept["data"]] == ["spec"]
 
 
 @pytest.mark.parametrize("params", [{"size": 0}, {"page": 0}, {"role": "boss"}, {"active": "perhaps"}])
-def test_list_rejects_bad_query_parameters(client: TestClient, admin_headers: Headers, params: dict[str, Any]):
+def test_list_rejects_bad_query_parameters(
+    client: TestClient, admin_headers: Headers, params: dict[str, Any]
+):
     resp = client.get(URL, params=params, headers=admin_headers)
     assert resp.status_code == 422
 
@@ -139,15 +146,30 @@ def test_deactivate_blocks_login_and_existing_tokens(
     assert resp.json()["active"] is False
     assert client.get("/api/auth/me", headers=old_token).status_code == 401
     row = audit_rows(staff_db, "quitter")[-1]
-    assert (row.action, row.from_state, row.to_state, row.reason) == ("deactivate", "active", "inactive", "离职")
+    assert (row.action, row.from_state, row.to_state, row.reason) == (
+        "deactivate",
+        "active",
+        "inactive",
+        "离职",
+    )
 
 
 def test_reset_password(client: TestClient, admin_headers: Headers, make_staff: MakeStaff, staff_db):
     user = make_staff("forgetful", Role.manager)
     resp = client.patch(f"{URL}/{user.id}", json={"password": "brand-new-pass"}, headers=admin_headers)
     assert resp.status_code == 200
-    assert client.post("/api/auth/token", data={"username": "forgetful", "password": "brand-new-pass"}).status_code == 200
-    assert client.post("/api/auth/token", data={"username": "forgetful", "password": "correct-horse-1"}).status_code == 401
+    assert (
+        client.post(
+            "/api/auth/token", data={"username": "forgetful", "password": "brand-new-pass"}
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            "/api/auth/token", data={"username": "forgetful", "password": "correct-horse-1"}
+        ).status_code
+        == 401
+    )
     assert audit_rows(staff_db, "forgetful")[-1].action == "reset_password"
 
 
@@ -158,7 +180,9 @@ def test_change_role_needs_department_and_is_audited(
     refused = client.patch(f"{URL}/{user.id}", json={"role": "dept_reviewer"}, headers=admin_headers)
     assert refused.status_code == 422
     ok = client.patch(
-        f"{URL}/{user.id}", json={"role": "dept_reviewer", "department": "苏州市公安局"}, headers=admin_headers
+        f"{URL}/{user.id}",
+        json={"role": "dept_reviewer", "department": "苏州市公安局"},
+        headers=admin_headers,
     )
     assert ok.status_code == 200
     assert (ok.json()["role"], ok.json()["department"]) == ("dept_reviewer", "苏州市公安局")
@@ -175,7 +199,8 @@ def test_admin_cannot_lock_themselves_out(client: TestClient, admin_headers: Hea
 
 @pytest.mark.parametrize("method", ["GET", "PATCH"])
 def test_unknown_user_id_is_404(client: TestClient, admin_headers: Headers, method: str):
-    resp = client.request(method, f"{URL}/9999", json={"active": False} if method == "PATCH" else None,
-                          headers=admin_headers)
+    resp = client.request(
+        method, f"{URL}/9999", json={"active": False} if method == "PATCH" else None, headers=admin_headers
+    )
     assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "user_not_found"
