@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from records.clock import FixedClock
 from records.db import make_engine
 from records.models import AuditLog, Entry, EntryVersion, User
+from search_api.accounts import authenticate
 from search_api.cli import app
 from search_api.demo import DEMO_DIR, load_demo
 
@@ -271,6 +272,10 @@ def test_demo_loader_is_idempotent(migrated: dict[str, str], tmp_path: Path):
     )
     assert (second.import_report.unchanged, second.users_created) == (2, [])
     assert count(migrated, User) == 3 and count(migrated, Entry) == 2
+    engine = make_engine(f"sqlite:///{migrated['DATA_DIR']}/hotline.db")
+    with Session(engine) as session:
+        assert authenticate(session, "demo-spec", "demo-pass-1").role.value == "specialist"
+    engine.dispose()
 
 
 @pytest.mark.skipif(not (DEMO_DIR / "users.json").exists(), reason="demo data not written yet")
