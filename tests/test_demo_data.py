@@ -26,7 +26,8 @@ DEMO = ROOT / "records" / "demo"
 GENERATOR = ROOT / "scripts" / "gen_synthetic"
 
 THEMES = ["居民身份证", "户籍办理", "住房租房", "医疗保障", "教育", "卫生健康"]
-DEMO_REGIONS = "江苏省 南京市 苏州市 无锡市 常州市 南通市 徐州市 扬州市 昆山市 江阴市".split()
+CITIES = ["南京市", "苏州市", "无锡市", "常州市", "南通市", "徐州市", "扬州市"]
+DEMO_REGIONS = ["江苏省", *CITIES, "昆山市", "江阴市"]
 PHONE = re.compile(r"^(12345|12393|12333|12329|12320|0\d{2,3}-[1-9]\d{6,7})$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REQUIRED_TEXT = ["title", "department", "region", "effective_from", "contact_phone"]
