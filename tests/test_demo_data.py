@@ -239,3 +239,14 @@ def test_generator_rejects_a_bad_count_with_a_usage_error(tmp_path: Path, count:
     assert run.returncode == 2
     assert "--count" in run.stderr
     assert not out.exists()
+
+
+def test_generator_lists_the_region_hierarchy_its_entries_use(synthetic: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(GENERATOR), "--regions"], capture_output=True, text=True, check=True
+    )
+    parent_of = dict(line.split("\t") for line in run.stdout.splitlines())
+    assert parent_of["江苏省"] == ""
+    assert parent_of["昆山市"] == "苏州市"
+    assert all(p == "" or p in parent_of for p in parent_of.values())
+    assert {r["region"] for r in _read_jsonl(synthetic)} <= set(parent_of)
