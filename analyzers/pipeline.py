@@ -1,44 +1,135 @@
-"""The one analysis pipeline (first cut; the analyzers work replaces internals, not the interface).
+"""The one analysis pipeline, used for indexing and for querying, by every engine.
 
 Interface used by indexer/ and search_api/:
     Analyzer(dictionary_dir=None)
-    .version -> str                       dictionary + synonyms fingerprint, stored with the index
+    .version -> str                 fingerprint of dictionaries + synonyms + code; store it with the index
+    .tokenization_version -> str    the part that changes index tokens (a change needs a rebuild)
     .normalize(text) -> str
     .index_tokens(text) -> list[str]      tokens to index (search-mode sub-tokens included)
-    .analyze_query(text) -> AnalyzedQuery groups of alternatives with weights
-    .reload() -> ReloadResult
+    .analyze_query(text) -> AnalyzedQuery groups of weighted alternatives (see analyzers/types.py)
+    .reload() -> ReloadResult       re-read the data files now
+    .maybe_reload() -> ReloadResult | None   cheap poll (≤ once a second) for an admin's edit
+
+Why one object: documents and queries must be cut by the same code and the same dictionary, or
+query tokens silently stop matching index tokens. The mutable part (dictionary, segmenter,
+pinyin map) lives in one immutable ``_State`` swapped atomically on reload, so concurrent
+requests always see a consistent set.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import unicodedata
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import jieba
+from analyzers import normalize as normalize_module
+from analyzers import typo
+from analyzers.query import QueryBuilder
+from analyzers.resources import DictionaryData, file_stamp, load, resolve_paths
+from analyzers.segment import Backend, Segmenter
+from analyzers.typo import PinyinIndex
+from analyzers.types import AnalyzedQuery, ReloadResult
+from records.errors import ValidationFailed
 
-from analyzers.types import AnalyzedQuery, QueryTerm, ReloadResult
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class _State:
+    data: DictionaryData
+    stamp: tuple[tuple[str, int, int], ...]
+    tokenization_fp: str
+    synonyms_fp: str
+    segmenter: Segmenter
+    query: QueryBuilder
 
 
 class Analyzer:
-    def __init__(self, dictionary_dir: Path | None = None) -> None:
-        jieba.setLogLevel(logging.WARNING)
+    def __init__(self, dictionary_dir: Path | None = None, backend: Backend = "rjieba") -> None:
         self.dictionary_dir = dictionary_dir
-        self._tokenizer = jieba.Tokenizer()
-        self._tokenizer.initialize()
-        self.version = hashlib.sha1(b"v0").hexdigest()[:12]
+        self.backend: Backend = backend
+        self._lock = threading.Lock()
+        self._last_poll = time.monotonic()
+        data = load(dictionary_dir)
+        if data.errors:
+            log.warning("analyzer data files have problems: %s", "; ".join(data.errors))
+        self._state = self._build(data)
+        normalize_module.warm()
+        typo.warm()
+        self.analyze_query("居住证办理")  # warm every lazy table before the first request
 
+    # -- fingerprints ---------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        state = self._state
+        return hashlib.sha1(f"{state.tokenization_fp}:{state.synonyms_fp}".encode()).hexdigest()[:12]
+
+    @property
+    def tokenization_version(self) -> str:
+        return self._state.tokenization_fp[:12]
+
+    @property
+    def data(self) -> DictionaryData:
+        return self._state.data
+
+    # -- analysis -------------------------------------------------------------------------
     def normalize(self, text: str) -> str:
-        return unicodedata.normalize("NFKC", text).lower()
+        return normalize_module.normalize(text)
 
     def index_tokens(self, text: str) -> list[str]:
-        return [t for t in self._tokenizer.cut_for_search(self.normalize(text)) if t.strip()]
+        """Tokens for the index: whole words AND their dictionary sub-words (医疗保障 → 医疗, 保障,
+        医疗保障), numbers with units kept whole (2024年) plus the bare number, no stopwords."""
+        return self._state.segmenter.search_tokens(self.normalize(text))
 
     def analyze_query(self, text: str) -> AnalyzedQuery:
-        norm = self.normalize(text)
-        terms = tuple(QueryTerm(text=t, group=i) for i, t in enumerate(self.index_tokens(norm)))
-        return AnalyzedQuery(normalized=norm, terms=terms)
+        return self._state.query.build(self.normalize(text))
 
+    # -- reloading ------------------------------------------------------------------------
     def reload(self) -> ReloadResult:
-        return ReloadResult(version=self.version, tokenization_changed=False, synonyms_changed=False)
+        """Re-read the data files; invalid files are refused and the current state kept."""
+        with self._lock:
+            data = load(self.dictionary_dir)
+            if data.errors:
+                raise ValidationFailed(
+                    "词典文件有错误，未重新加载", code="dictionary_invalid", details={"errors": data.errors}
+                )
+            old = self._state
+            self._state = new = self._build(data)
+            self._last_poll = time.monotonic()
+        return ReloadResult(
+            version=self.version,
+            tokenization_changed=new.tokenization_fp != old.tokenization_fp,
+            synonyms_changed=new.synonyms_fp != old.synonyms_fp,
+        )
+
+    def maybe_reload(self) -> ReloadResult | None:
+        """Pick up an edit made elsewhere (another worker, the CLI); at most one stat per second."""
+        now = time.monotonic()
+        if now - self._last_poll < POLL_INTERVAL_SECONDS:
+            return None
+        self._last_poll = now
+        if file_stamp(resolve_paths(self.dictionary_dir)) == self._state.stamp:
+            return None
+        try:
+            return self.reload()
+        except ValidationFailed as exc:
+            log.warning("dictionary edit not applied: %s", exc.details)
+            return None
+
+    def _build(self, data: DictionaryData) -> _State:
+        segmenter = Segmenter(data, self.backend)
+        vocabulary = data.dictionary_words | data.synonyms.words
+        pinyin = PinyinIndex(vocabulary, {w.word: w.freq for w in data.user_words})
+        return _State(
+            data=data,
+            stamp=file_stamp(data.paths),
+            tokenization_fp=data.tokenization_fingerprint(),
+            synonyms_fp=data.synonyms_fingerprint(),
+            segmenter=segmenter,
+            query=QueryBuilder(segmenter, data.synonyms, pinyin),
+        )

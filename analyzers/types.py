@@ -1,4 +1,20 @@
-"""Value types that analysis hands to the engines. Both engines build their queries from these."""
+"""Value types that analysis hands to the engines. Both engines build their queries from these.
+
+How an engine must use an AnalyzedQuery (tantivy and OpenSearch alike):
+- Every ``QueryTerm.text`` is exactly one index token (as produced by ``Analyzer.index_tokens``):
+  build term queries from it programmatically, never pass it to a query parser.
+- ``groups()`` returns one list per position of the user's query. A group is an OR (should) of its
+  terms, each boosted by ``weight``; summing the matched alternatives is intended (a document that
+  has both 医疗 and 保障 for a 医疗保障 group scores above one with only 保障).
+- Groups are combined AND-ish: require most of them (e.g. minimum-should-match of all groups for
+  1-2 groups, ~70 % beyond), so one unmatched word does not empty the result list.
+- Weights: 1.0 the word the user typed ("query"); 0.9 a word read from typed pinyin ("pinyin",
+  the user wrote nothing else for that position); 0.8 a synonym or the official word behind a
+  colloquial one ("synonym"); 0.7 a homophone correction ("correction"; the typed word stays in
+  the group at 1.0 in case it was right); 0.4 a dictionary sub-word of a longer typed word
+  ("subtoken", partial credit when the compound itself is absent). Synonyms of a pinyin or
+  corrected word carry the product of both weights.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,150 @@
+"""Turning a normalized query into groups of weighted alternatives (see analyzers/types.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from analyzers.segment import Segmenter
+from analyzers.synonyms import SynonymTable
+from analyzers.typo import Correction, PinyinIndex, is_pinyin
+from analyzers.types import AnalyzedQuery, QueryTerm, TermOrigin
+
+WEIGHT_QUERY = 1.0
+WEIGHT_PINYIN = 0.9
+WEIGHT_SYNONYM = 0.8
+WEIGHT_CORRECTION = 0.7
+WEIGHT_SUBTOKEN = 0.4
+# A pinyin run is only rewritten when vocabulary words explain at least this share of its letters.
+MIN_PINYIN_COVERAGE = 0.6
+
+_LETTERS = re.compile(r"^[a-z]+$")
+
+
+@dataclass
+class _Group:
+    start: int
+    end: int
+    terms: dict[str, tuple[float, TermOrigin]] = field(default_factory=dict)
+
+    def add(self, text: str, weight: float, origin: TermOrigin) -> None:
+        current = self.terms.get(text)
+        if current is None or current[0] < weight:
+            self.terms[text] = (round(weight, 3), origin)
+
+
+class QueryBuilder:
+    def __init__(self, segmenter: Segmenter, synonyms: SynonymTable, pinyin: PinyinIndex) -> None:
+        self.segmenter = segmenter
+        self.synonyms = synonyms
+        self.pinyin = pinyin
+
+    def build(self, normalized: str) -> AnalyzedQuery:
+        spans = self.segmenter.spans(normalized)
+        groups = self._word_groups(spans, normalized)
+        self._apply_corrections(groups, spans, normalized)
+        terms = tuple(
+            QueryTerm(text=text, group=number, weight=weight, origin=origin)
+            for number, group in enumerate(g for g in groups if g.terms)
+            for text, (weight, origin) in group.terms.items()
+        )
+        return AnalyzedQuery(normalized=normalized, terms=terms)
+
+    def _word_groups(self, spans: list[tuple[str, int, int]], text: str) -> list[_Group]:
+        groups: list[_Group] = []
+        index = 0
+        while index < len(spans):
+            run_end = self._pinyin_run_end(spans, index, text)
+            if run_end > index and self._add_pinyin_groups(groups, spans[index:run_end]):
+                index = run_end
+                continue
+            word, start, end = spans[index]
+            index += 1
+            if self.segmenter.is_stopword(word):
+                continue
+            group = _Group(start, end)
+            group.add(word, WEIGHT_QUERY, "query")
+            for sub in self.segmenter.sub_tokens(word):
+                group.add(sub, WEIGHT_SUBTOKEN, "subtoken")
+            self._add_synonyms(group, word, 1.0)
+            groups.append(group)
+        return groups
+
+    def _pinyin_run_end(self, spans: list[tuple[str, int, int]], index: int, text: str) -> int:
+        """End of a run of consecutive letter-only words starting at ``index`` (index if none)."""
+        end = index
+        while end < len(spans) and _LETTERS.match(spans[end][0]) and is_pinyin(spans[end][0]):
+            if end > index and text[spans[end - 1][2] : spans[end][1]].strip():
+                break
+            end += 1
+        return end
+
+    def _add_pinyin_groups(self, groups: list[_Group], run: list[tuple[str, int, int]]) -> bool:
+        letters = "".join(word for word, _, _ in run)
+        words, uncovered = self.pinyin.decode(letters)
+        if not words or uncovered > len(letters) * (1 - MIN_PINYIN_COVERAGE):
+            return False
+        start, end = run[0][1], run[-1][2]
+        for word in words:
+            group = _Group(start, end)
+            group.add(word, WEIGHT_PINYIN, "pinyin")
+            self._add_synonyms(group, word, WEIGHT_PINYIN)
+            groups.append(group)
+        return True
+
+    def _add_synonyms(self, group: _Group, word: str, scale: float) -> None:
+        for synonym in self.synonyms.expand(word):
+            group.add(synonym, WEIGHT_SYNONYM * scale, "synonym")
+
+    def _apply_corrections(self, groups: list[_Group], spans: list[tuple[str, int, int]], text: str) -> None:
+        known = [(s, e) for w, s, e in spans if e - s > 1 and (self.segmenter.has_word(w) or w in self.pinyin.freq)]
+
+        def cuts_known_word(begin: int, end: int) -> bool:
+            return any(s < begin < e or s < end < e for s, e in known)
+
+        for correction in self.pinyin.corrections(text, cuts_known_word):
+            self._attach(groups, correction, text)
+
+    def _attach(self, groups: list[_Group], correction: Correction, text: str) -> None:
+        """Add a correction to the group(s) of the words it actually changes.
+
+        Words inside the window that the correction keeps (户口 in 户口前移 → 户口迁移) stay their own
+        groups, so the query keeps its AND between them and the repaired word.
+        """
+        start, end = correction.start, correction.end
+        changed = [
+            g for g in groups
+            if g.start < end and start < g.end and _differs(text, correction, max(g.start, start), min(g.end, end))
+        ]
+        target = _merge(groups, changed, start, end)
+        for typed, (weight, origin) in list(target.terms.items()):
+            if len(typed) == 1 and origin == "query":  # most likely the mistyped character
+                target.terms[typed] = (WEIGHT_SUBTOKEN, origin)
+        target.add(correction.word, WEIGHT_CORRECTION, "correction")
+        self._add_synonyms(target, correction.word, WEIGHT_CORRECTION)
+        lo, hi = max(target.start, start) - start, min(target.end, end) - start
+        for sub in self.segmenter.sub_tokens(correction.word):
+            offset = correction.word.find(sub)
+            if offset < hi and lo < offset + len(sub):  # the repaired part, e.g. 备案 in 异地就医备案
+                target.add(sub, WEIGHT_CORRECTION, "correction")
+
+
+def _differs(text: str, correction: Correction, begin: int, finish: int) -> bool:
+    base = correction.start
+    return text[begin:finish] != correction.word[begin - base : finish - base]
+
+
+def _merge(groups: list[_Group], members: list[_Group], start: int, end: int) -> _Group:
+    """One group for a corrected window: the typed words it changes become alternatives of it."""
+    if not members:
+        group = _Group(start, end)
+        position = next((i for i, g in enumerate(groups) if g.start >= end), len(groups))
+        groups.insert(position, group)
+        return group
+    first = members[0]
+    for other in members[1:]:
+        for text, (weight, origin) in other.terms.items():
+            first.add(text, weight, origin)
+        first.end = max(first.end, other.end)
+        groups.remove(other)
+    return first

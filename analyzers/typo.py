@@ -1,0 +1,182 @@
+"""Homophone and pinyin-input recovery.
+
+Why pinyin: most typing errors in Chinese come from pinyin IMEs, which pick a wrong character with
+the same (toneless) reading — 身分证 for 身份证, 公基金 for 公积金 — or leave raw pinyin (gongjijin).
+Both are recovered by looking readings up in a map built once from OUR vocabulary (user
+dictionary + synonym words), never the general dictionary: that keeps corrections on-topic and
+stops common words from being "corrected" into homophones.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+from pypinyin import lazy_pinyin
+from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.pinyin_dict import pinyin_dict
+
+MIN_WORD_CHARS = 2
+MAX_WINDOW_CHARS = 7
+# A window that is itself a known word is only corrected when the correction is this many
+# times more frequent (户口前移 is fixed through the longer window, 出身 alone is left alone).
+RARITY = 20
+# Vocabulary words absent from jieba's general dictionary are domain terms we added on purpose.
+DOMAIN_WORD_FREQ = 500
+# Windows this long may also match through fuzzy readings (zh/z, ch/c, sh/s, -ng/-n), the
+# confusions pinyin IMEs offer as "模糊音"; shorter windows would drown in homophone noise.
+MIN_FUZZY_CHARS = 3
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_FUZZY = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+@dataclass(frozen=True)
+class Correction:
+    start: int
+    end: int
+    typed: str
+    word: str
+
+
+@lru_cache(maxsize=1)
+def base_frequencies() -> dict[str, int]:
+    """jieba's general dictionary frequencies: how common a typed word is in ordinary Chinese."""
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    freq: dict[str, int] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            word, count, _ = line.split(" ", 2)
+            freq[word] = int(count)
+    return freq
+
+
+@lru_cache(maxsize=1)
+def syllables() -> frozenset[str]:
+    return frozenset(to_normal(r) for value in pinyin_dict.values() for r in value.split(","))
+
+
+@lru_cache(maxsize=20000)
+def char_pinyin(char: str) -> str:
+    """Default toneless reading of one character ('' if it has none)."""
+    value = pinyin_dict.get(ord(char))
+    return to_normal(value.split(",")[0]) if value else ""
+
+
+def word_keys(word: str) -> set[str]:
+    """Reading keys of a vocabulary word: context-aware and per-character default readings.
+
+    Both are indexed because query windows are read character by character, while a polyphonic
+    character inside a word (e.g. 行 in 银行) may use its non-default reading.
+    """
+    keys = {"".join(lazy_pinyin(word))}
+    per_char = [char_pinyin(c) for c in word]
+    if all(per_char):
+        keys.add("".join(per_char))
+    return {k for k in keys if k.isascii() and k.isalpha()}
+
+
+def fuzzy(key: str) -> str:
+    for accurate, blurred in _FUZZY:
+        key = key.replace(accurate, blurred)
+    return key
+
+
+def is_pinyin(text: str) -> bool:
+    """True when ``text`` (ASCII letters) splits completely into valid toneless syllables."""
+    valid = syllables()
+    reachable = [True] + [False] * len(text)
+    for end in range(1, len(text) + 1):
+        reachable[end] = any(reachable[s] and text[s:end] in valid for s in range(max(0, end - 6), end))
+    return reachable[-1]
+
+
+class PinyinIndex:
+    def __init__(self, vocabulary: Iterable[str], user_freq: dict[str, int | None]) -> None:
+        base = base_frequencies()
+        self.freq: dict[str, int] = {}
+        by_key: dict[str, set[str]] = {}
+        by_fuzzy: dict[str, set[str]] = {}
+        for word in vocabulary:
+            if len(word) < MIN_WORD_CHARS or not _CJK.fullmatch(word):
+                continue
+            self.freq[word] = user_freq.get(word) or base.get(word) or DOMAIN_WORD_FREQ
+            for key in word_keys(word):
+                by_key.setdefault(key, set()).add(word)
+                if len(word) >= MIN_FUZZY_CHARS:
+                    by_fuzzy.setdefault(fuzzy(key), set()).add(word)
+        self._by_key = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_key.items()}
+        self._by_fuzzy = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_fuzzy.items()}
+        self._longest_key = max((len(k) for k in self._by_key), default=0)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def words_for(self, key: str, size: int) -> list[str]:
+        exact = self._by_key.get(key, [])
+        if exact or size < MIN_FUZZY_CHARS:
+            return exact
+        return self._by_fuzzy.get(fuzzy(key), [])
+
+    def corrections(self, text: str, cuts_known_word: Callable[[int, int], bool]) -> list[Correction]:
+        """Homophone corrections for windows of ``text`` (normalized); longest windows first.
+
+        ``cuts_known_word(start, end)`` says whether a window would split a real word of the query
+        segmentation; such two-character windows are skipped (the tail of one word plus the head
+        of the next is where homophone noise comes from; a longer reading match is strong
+        evidence on its own).
+        """
+        base = base_frequencies()
+        found: list[Correction] = []
+        taken = [False] * len(text)
+        for run in _CJK.finditer(text):
+            readings = [char_pinyin(c) for c in run.group()]
+            offset = run.start()
+            for size in range(min(MAX_WINDOW_CHARS, len(readings)), 1, -1):
+                for start in range(0, len(readings) - size + 1):
+                    begin, end = offset + start, offset + start + size
+                    if any(taken[begin:end]) or not all(readings[start : start + size]):
+                        continue
+                    typed = text[begin:end]
+                    if typed in self.freq or (size == MIN_WORD_CHARS and cuts_known_word(begin, end)):
+                        continue
+                    candidates = [
+                        w for w in self.words_for("".join(readings[start : start + size]), size)
+                        if w != typed and self.freq[w] > base.get(typed, 0) * RARITY
+                    ]
+                    if candidates:
+                        found.extend(Correction(begin, end, typed, w) for w in candidates[:2])
+                        taken[begin:end] = [True] * size
+        return sorted(found, key=lambda c: c.start)
+
+    def decode(self, letters: str) -> tuple[list[str], int]:
+        """Best reading of a pinyin letter run as vocabulary words: (words, letters left uncovered)."""
+        n = len(letters)
+        # best[i] = (uncovered letters, word count, words) for letters[:i]
+        best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
+        best[0] = (0, 0, [])
+        for i in range(n):
+            current = best[i]
+            if current is None:
+                continue
+            _relax(best, i + 1, (current[0] + 1, current[1], current[2]))
+            for j in range(i + 2, min(n, i + self._longest_key) + 1):
+                words = self._by_key.get(letters[i:j])
+                if words:
+                    _relax(best, j, (current[0], current[1] + 1, [*current[2], words[0]]))
+        final = best[n]
+        return (final[2], final[0]) if final else ([], n)
+
+
+def _relax(best: list[tuple[int, int, list[str]] | None], index: int, value: tuple[int, int, list[str]]) -> None:
+    current = best[index]
+    if current is None or (value[0], value[1]) < (current[0], current[1]):
+        best[index] = value
+
+
+def warm() -> None:
+    base_frequencies()
+    syllables()
