@@ -98,11 +98,7 @@ class QueryBuilder:
 
     def _apply_corrections(self, groups: list[_Group], spans: list[tuple[str, int, int]], text: str) -> None:
         known = [(s, e) for w, s, e in spans if e - s > 1 and (self.segmenter.has_word(w) or w in self.pinyin.freq)]
-
-        def cuts_known_word(begin: int, end: int) -> bool:
-            return any(s < begin < e or s < end < e for s, e in known)
-
-        for correction in self.pinyin.corrections(text, cuts_known_word):
+        for correction in self.pinyin.corrections(text, known):
             self._attach(groups, correction, text)
 
     def _attach(self, groups: list[_Group], correction: Correction, text: str) -> None:

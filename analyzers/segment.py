@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 import jieba
 import rjieba
 
-from analyzers.resources import DictionaryData
+from analyzers.resources import DictionaryData, UserWord
 
 Backend = Literal["rjieba", "jieba"]
 
@@ -27,6 +27,7 @@ UNITS = frozenset({"年", "月", "日", "号", "岁", "周岁", "个月", "天",
 
 
 class _Engine(Protocol):
+    def add_word(self, word: str, freq: int | None, pos: str | None) -> None: ...
     def cut(self, text: str) -> list[str]: ...
     def cut_for_search(self, text: str) -> list[str]: ...
     def has_word(self, word: str) -> bool: ...
@@ -71,14 +72,16 @@ class _PyJieba:
 class Segmenter:
     def __init__(self, data: DictionaryData, backend: Backend = "rjieba") -> None:
         self.backend = backend
-        engine = _RJieba() if backend == "rjieba" else _PyJieba()
-        for entry in data.user_words:
-            engine.add_word(entry.word, entry.freq, entry.pos)
-        registered = data.dictionary_words
+        engine: _Engine = _RJieba() if backend == "rjieba" else _PyJieba()
         # Synonym words become single tokens so that an expansion is always one index token.
-        for word in sorted(data.synonyms.words - registered):
-            engine.add_word(word, None, None)
-        self._engine: _Engine = engine
+        extra = (UserWord(w, None, None) for w in sorted(data.synonyms.words - data.dictionary_words))
+        for entry in (*data.user_words, *extra):
+            # Re-adding a word jieba already knows, without a frequency, changes nothing we want,
+            # but the two backends account it differently in their totals and would drift apart.
+            if entry.freq is None and entry.pos is None and engine.has_word(entry.word):
+                continue
+            engine.add_word(entry.word, entry.freq, entry.pos)
+        self._engine = engine
         self._stopwords = data.stopwords
 
     def has_word(self, word: str) -> bool:

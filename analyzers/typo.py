@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,13 +23,18 @@ from pypinyin.pinyin_dict import pinyin_dict
 MIN_WORD_CHARS = 2
 MAX_WINDOW_CHARS = 7
 # A window that is itself a known word is only corrected when the correction is this many
-# times more frequent (户口前移 is fixed through the longer window, 出身 alone is left alone).
+# times more frequent AND the window is rare in general Chinese (身分证 → 身份证, while 检疫 is
+# never turned into 建议 and 出身 alone is left alone; 户口前移 is fixed through the longer window).
 RARITY = 20
+COMMON_WORD_FREQ = 100
 # Vocabulary words absent from jieba's general dictionary are domain terms we added on purpose.
 DOMAIN_WORD_FREQ = 500
 # Windows this long may also match through fuzzy readings (zh/z, ch/c, sh/s, -ng/-n), the
 # confusions pinyin IMEs offer as "模糊音"; shorter windows would drown in homophone noise.
 MIN_FUZZY_CHARS = 3
+# Particles and function characters: a "correction" that rewrites one of these at the edge of a
+# window (医保吗 → 医保码, 户口不 → 户口簿) is nearly always homophone noise, not a repaired typo.
+FUNCTION_CHARS = frozenset("不没吗呢吧啊呀哦了的地得着过在是有和与及或就也都还又再很太把被给让从向往于以为这那哪我你他她它们个么啥咋嘛啦能要会想可")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _FUZZY = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
 
@@ -121,13 +126,13 @@ class PinyinIndex:
             return exact
         return self._by_fuzzy.get(fuzzy(key), [])
 
-    def corrections(self, text: str, cuts_known_word: Callable[[int, int], bool]) -> list[Correction]:
+    def corrections(self, text: str, words: list[tuple[int, int]]) -> list[Correction]:
         """Homophone corrections for windows of ``text`` (normalized); longest windows first.
 
-        ``cuts_known_word(start, end)`` says whether a window would split a real word of the query
-        segmentation; such two-character windows are skipped (the tail of one word plus the head
-        of the next is where homophone noise comes from; a longer reading match is strong
-        evidence on its own).
+        ``words`` are the spans of known multi-character words in the query's segmentation. A
+        window may not split one of them: the tail of one real word plus the head of the next
+        (优待|政策 → 优待证, 人力|资源服务 → 志愿服务) is where homophone noise comes from, while a
+        typo breaks segmentation into unknown pieces (公积|经要) that windows may cross freely.
         """
         base = base_frequencies()
         found: list[Correction] = []
@@ -141,11 +146,15 @@ class PinyinIndex:
                     if any(taken[begin:end]) or not all(readings[start : start + size]):
                         continue
                     typed = text[begin:end]
-                    if typed in self.freq or (size == MIN_WORD_CHARS and cuts_known_word(begin, end)):
+                    typed_freq = base.get(typed, 0)
+                    if typed in self.freq or typed_freq >= COMMON_WORD_FREQ:
                         continue
                     candidates = [
                         w for w in self.words_for("".join(readings[start : start + size]), size)
-                        if w != typed and self.freq[w] > base.get(typed, 0) * RARITY
+                        if w != typed
+                        and len(w) == size
+                        and self.freq[w] > typed_freq * RARITY
+                        and _plausible(typed, w, begin, words)
                     ]
                     if candidates:
                         found.extend(Correction(begin, end, typed, w) for w in candidates[:2])
@@ -169,6 +178,14 @@ class PinyinIndex:
                     _relax(best, j, (current[0], current[1] + 1, [*current[2], words[0]]))
         final = best[n]
         return (final[2], final[0]) if final else ([], n)
+
+
+def _plausible(typed: str, word: str, begin: int, words: list[tuple[int, int]]) -> bool:
+    end = begin + len(typed)
+    changed = {begin + i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b}
+    if any(typed[p - begin] in FUNCTION_CHARS for p in changed & {begin, end - 1}):
+        return False
+    return not any(start < begin < stop or start < end < stop for start, stop in words)
 
 
 def _relax(best: list[tuple[int, int, list[str]] | None], index: int, value: tuple[int, int, list[str]]) -> None:
