@@ -8,7 +8,8 @@ Interface used by indexer/ and search_api/:
     .index_tokens(text) -> list[str]      tokens to index (search-mode sub-tokens included)
     .analyze_query(text) -> AnalyzedQuery groups of weighted alternatives (see analyzers/types.py)
     .reload() -> ReloadResult       re-read the data files now
-    .maybe_reload() -> ReloadResult | None   cheap poll (≤ once a second) for an admin's edit
+    .maybe_reload() -> ReloadResult | None   cheap poll (≤ once a second) for an admin's edit;
+                                    analyze_query calls it, so API workers need no wiring
 
 Why one object: documents and queries must be cut by the same code and the same dictionary, or
 query tokens silently stop matching index tokens. The mutable part (dictionary, segmenter,
@@ -50,9 +51,17 @@ class _State:
 
 
 class Analyzer:
-    def __init__(self, dictionary_dir: Path | None = None, backend: Backend = "rjieba") -> None:
+    def __init__(
+        self,
+        dictionary_dir: Path | None = None,
+        backend: Backend = "rjieba",
+        poll_seconds: float | None = POLL_INTERVAL_SECONDS,
+    ) -> None:
+        """``poll_seconds``: how often ``analyze_query`` looks for edited files (None: never), so
+        every API worker follows an admin's edit without any wiring of its own."""
         self.dictionary_dir = dictionary_dir
         self.backend: Backend = backend
+        self.poll_seconds = poll_seconds
         self._lock = threading.Lock()
         self._last_poll = time.monotonic()
         data = load(dictionary_dir)
@@ -87,6 +96,8 @@ class Analyzer:
         return self._state.segmenter.search_tokens(self.normalize(text))
 
     def analyze_query(self, text: str) -> AnalyzedQuery:
+        if self.poll_seconds is not None:
+            self.maybe_reload()
         return self._state.query.build(self.normalize(text))
 
     # -- reloading ------------------------------------------------------------------------
@@ -110,7 +121,7 @@ class Analyzer:
     def maybe_reload(self) -> ReloadResult | None:
         """Pick up an edit made elsewhere (another worker, the CLI); at most one stat per second."""
         now = time.monotonic()
-        if now - self._last_poll < POLL_INTERVAL_SECONDS:
+        if now - self._last_poll < (self.poll_seconds or POLL_INTERVAL_SECONDS):
             return None
         self._last_poll = now
         if file_stamp(resolve_paths(self.dictionary_dir)) == self._state.stamp:
