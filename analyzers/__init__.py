@@ -1,2 +1,1 @@
 """Chinese text analysis shared by indexing and querying, for every engine."""
-

@@ -91,5 +91,7 @@ def apply_reload(index_dir: Path, analyzer: _Versioned, tokenization_changed: bo
         (index_dir / MARKER).unlink(missing_ok=True)  # an edit was reverted: the index fits again
         return False
     if changed or built is not None:
-        _write_json(index_dir / MARKER, {**_stamp(analyzer), "reason": "dictionary_changed", "built_with": built})
+        _write_json(
+            index_dir / MARKER, {**_stamp(analyzer), "reason": "dictionary_changed", "built_with": built}
+        )
     return needs_reindex(index_dir) is not None

@@ -31,8 +31,8 @@ from analyzers import typo
 from analyzers.query import QueryBuilder
 from analyzers.resources import DictionaryData, file_stamp, load, resolve_paths
 from analyzers.segment import Backend, Segmenter
-from analyzers.typo import PinyinIndex
 from analyzers.types import AnalyzedQuery, ReloadResult
+from analyzers.typo import PinyinIndex
 from records.errors import ValidationFailed
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from analyzers.segment import Segmenter
 from analyzers.synonyms import SynonymTable
-from analyzers.typo import Correction, PinyinIndex, is_pinyin
 from analyzers.types import AnalyzedQuery, QueryTerm, TermOrigin
+from analyzers.typo import Correction, PinyinIndex, is_pinyin
 
 WEIGHT_QUERY = 1.0
 WEIGHT_PINYIN = 0.9
@@ -97,7 +97,9 @@ class QueryBuilder:
             group.add(synonym, WEIGHT_SYNONYM * scale, "synonym")
 
     def _apply_corrections(self, groups: list[_Group], spans: list[tuple[str, int, int]], text: str) -> None:
-        known = [(s, e) for w, s, e in spans if e - s > 1 and (self.segmenter.has_word(w) or w in self.pinyin.freq)]
+        known = [
+            (s, e) for w, s, e in spans if e - s > 1 and (self.segmenter.has_word(w) or w in self.pinyin.freq)
+        ]
         for correction in self.pinyin.corrections(text, known):
             self._attach(groups, correction, text)
 
@@ -109,11 +111,14 @@ class QueryBuilder:
         """
         start, end = correction.start, correction.end
         changed = [
-            g for g in groups
-            if g.start < end and start < g.end and _differs(text, correction, max(g.start, start), min(g.end, end))
+            g
+            for g in groups
+            if g.start < end
+            and start < g.end
+            and _differs(text, correction, max(g.start, start), min(g.end, end))
         ]
         target = _merge(groups, changed, start, end)
-        for typed, (weight, origin) in list(target.terms.items()):
+        for typed, (_weight, origin) in list(target.terms.items()):
             if len(typed) == 1 and origin == "query":  # most likely the mistyped character
                 target.terms[typed] = (WEIGHT_SUBTOKEN, origin)
         target.add(correction.word, WEIGHT_CORRECTION, "correction")

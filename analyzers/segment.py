@@ -19,11 +19,15 @@ import rjieba
 from analyzers.resources import DictionaryData, UserWord
 
 Backend = Literal["rjieba", "jieba"]
+SUBWORD_CACHE_SIZE = 200_000
 
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)\D+$")
 # Units glued to a number so "2024年", "16周岁", "3个月" survive as one token (the bare number is
 # kept as a search-mode sub-token, so "2024" still finds "2024年").
-UNITS = frozenset({"年", "月", "日", "号", "岁", "周岁", "个月", "天", "元", "万元", "小时", "周", "次", "项", "个"})
+UNITS = frozenset(
+    {"年", "月", "日", "号", "岁", "周岁", "个月", "天", "元", "万元", "小时", "周", "次", "项", "个"}
+)
 
 
 class _Engine(Protocol):
@@ -83,6 +87,7 @@ class Segmenter:
             engine.add_word(entry.word, entry.freq, entry.pos)
         self._engine = engine
         self._stopwords = data.stopwords
+        self._subword_cache: dict[str, list[str]] = {}
 
     def has_word(self, word: str) -> bool:
         return self._engine.has_word(word)
@@ -92,8 +97,31 @@ class Segmenter:
         return self._engine.cut(text)
 
     def search_tokens(self, text: str) -> list[str]:
-        """Index tokens: search-mode words and sub-words, numbers glued to units, no stopwords."""
-        return self._clean(self._engine.cut_for_search(text))
+        """Index tokens: every word followed by its dictionary sub-words, numbers glued to units,
+        no stopwords.
+
+        Unlike jieba's own search mode (which only adds 2- and 3-character sub-words), every
+        known sub-word of any length is added, so 住房公积金提取 also indexes 住房公积金 and
+        出生医学证明补发 also indexes 出生医学证明.
+        """
+        tokens: list[str] = []
+        append, extend = tokens.append, tokens.extend
+        stopwords, cache = self._stopwords, self._subword_cache
+        previous = ""
+        # One tight loop: this runs over every character of every entry on a full rebuild.
+        for piece in self._engine.cut(text):
+            if piece in stopwords or piece.isspace():
+                previous = piece
+                continue
+            if piece in UNITS and _NUMBER.match(previous):
+                append(previous + piece)
+            else:
+                if len(piece) > 2:
+                    subwords = cache.get(piece)
+                    extend(subwords if subwords is not None else self._subwords(piece))
+                append(piece)
+            previous = piece
+        return tokens
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         """Precise-mode words with character spans, numbers glued to units, stopwords kept."""
@@ -108,19 +136,27 @@ class Segmenter:
         return word in self._stopwords
 
     def sub_tokens(self, word: str) -> list[str]:
-        """Search-mode sub-words of one word (without the word itself and single characters)."""
-        return [t for t in self._clean(self._engine.cut_for_search(word)) if t != word and len(t) > 1]
+        """Dictionary sub-words of one word (without the word itself and single characters)."""
+        number = _NUMBER_UNIT.match(word)
+        return [number.group(1)] if number else self._subwords(word)
 
-    def _clean(self, pieces: list[str]) -> list[str]:
-        tokens: list[str] = []
-        for index, piece in enumerate(pieces):
-            if not piece.strip() or piece in self._stopwords:
-                continue
-            if piece in UNITS and index > 0 and _NUMBER.match(pieces[index - 1]):
-                tokens.append(pieces[index - 1] + piece)
-                continue
-            tokens.append(piece)
-        return tokens
+    def _subwords(self, word: str) -> list[str]:
+        size = len(word)
+        if size < 3 or not word.isalpha():
+            return []
+        cached = self._subword_cache.get(word)
+        if cached is not None:
+            return cached
+        has_word = self._engine.has_word
+        found = []
+        for length in range(2, size):
+            for start in range(size - length + 1):
+                piece = word[start : start + length]
+                if has_word(piece) and piece not in self._stopwords:
+                    found.append(piece)
+        if len(self._subword_cache) < SUBWORD_CACHE_SIZE:  # vocabulary repeats: most lookups hit
+            self._subword_cache[word] = found
+        return found
 
 
 def _merge_units(spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:

@@ -78,7 +78,10 @@ class SynonymTable:
         return len(self.rules)
 
     def to_solr(self) -> str:
-        lines = ["# generated from analyzers synonyms; Solr synonym format", *(r.to_solr() for r in self.rules)]
+        lines = [
+            "# generated from analyzers synonyms; Solr synonym format",
+            *(r.to_solr() for r in self.rules),
+        ]
         return "\n".join(lines) + "\n"
 
     def fingerprint(self) -> str:

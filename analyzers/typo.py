@@ -34,7 +34,10 @@ DOMAIN_WORD_FREQ = 500
 MIN_FUZZY_CHARS = 3
 # Particles and function characters: a "correction" that rewrites one of these at the edge of a
 # window (医保吗 → 医保码, 户口不 → 户口簿) is nearly always homophone noise, not a repaired typo.
-FUNCTION_CHARS = frozenset("不没吗呢吧啊呀哦了的地得着过在是有和与及或就也都还又再很太把被给让从向往于以为这那哪我你他她它们个么啥咋嘛啦能要会想可")
+FUNCTION_CHARS = frozenset(
+    "不没吗呢吧啊呀哦了的地得着过在是有和与及或就也都还又再很太把被给让从向往于以为这那哪"
+    "我你他她它们个么啥咋嘛啦能要会想可"
+)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _FUZZY = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ang", "an"), ("eng", "en"), ("ing", "in"))
 
@@ -150,7 +153,8 @@ class PinyinIndex:
                     if typed in self.freq or typed_freq >= COMMON_WORD_FREQ:
                         continue
                     candidates = [
-                        w for w in self.words_for("".join(readings[start : start + size]), size)
+                        w
+                        for w in self.words_for("".join(readings[start : start + size]), size)
                         if w != typed
                         and len(w) == size
                         and self.freq[w] > typed_freq * RARITY
@@ -188,7 +192,9 @@ def _plausible(typed: str, word: str, begin: int, words: list[tuple[int, int]]) 
     return not any(start < begin < stop or start < end < stop for start, stop in words)
 
 
-def _relax(best: list[tuple[int, int, list[str]] | None], index: int, value: tuple[int, int, list[str]]) -> None:
+def _relax(
+    best: list[tuple[int, int, list[str]] | None], index: int, value: tuple[int, int, list[str]]
+) -> None:
     current = best[index]
     if current is None or (value[0], value[1]) < (current[0], current[1]):
         best[index] = value

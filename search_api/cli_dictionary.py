@@ -24,8 +24,12 @@ app = typer.Typer(no_args_is_help=True, help="分词词典、同义词与停用�
 
 def _print_counts(counts: dict[str, int]) -> None:
     table = Table("项目", "数量")
-    labels = {"dictionary_terms": "用户词典词条", "synonym_groups": "同义词组", "synonym_words": "同义词词语",
-              "stopwords": "停用词"}
+    labels = {
+        "dictionary_terms": "用户词典词条",
+        "synonym_groups": "同义词组",
+        "synonym_words": "同义词词语",
+        "stopwords": "停用词",
+    }
     for key, value in counts.items():
         table.add_row(labels.get(key, key), str(value))
     console.print(table)

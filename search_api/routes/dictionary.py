@@ -91,6 +91,8 @@ def reload(
     }
 
 
-@router.get("/synonyms.txt", response_class=PlainTextResponse, summary="同义词表（Solr 格式，供集群引擎使用）")
+@router.get(
+    "/synonyms.txt", response_class=PlainTextResponse, summary="同义词表（Solr 格式，供集群引擎使用）"
+)
 def synonyms_solr(_: Staff, analyzer: AnalyzerDep) -> str:
     return _require(analyzer).data.synonyms.to_solr()
