@@ -142,7 +142,7 @@ class Segmenter:
 
     def _subwords(self, word: str) -> list[str]:
         size = len(word)
-        if size < 3 or not word.isalpha():
+        if size < 3 or word.isascii():
             return []
         cached = self._subword_cache.get(word)
         if cached is not None:
