@@ -115,13 +115,19 @@ public final class DevCluster {
         // not wait for a quorum of peers that have not been started yet. The voting configuration
         // grows to all nodes as they join.
         settings.putList("cluster.initial_cluster_manager_nodes", ClusterOptions.nodeName(1));
+        // On a restart over existing data the voting configuration already holds every node, so
+        // node 1 alone has no quorum; without this its start() would sit out the 30 s default
+        // before the runner even starts node 2. Health is awaited after all nodes are up instead.
+        settings.put("discovery.initial_state_timeout", "0s");
     }
 
     private static List<Integer> busyPorts(final List<Integer> ports) {
         final List<Integer> busy = new ArrayList<>();
         for (final int port : ports) {
             try (ServerSocket socket = new ServerSocket()) {
-                socket.setReuseAddress(false);
+                // Same as OpenSearch's own bind (network.tcp.reuse_address): a port that only has
+                // TIME_WAIT leftovers of a stopped cluster is free, a port someone listens on is not.
+                socket.setReuseAddress(true);
                 socket.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
             } catch (final IOException e) {
                 busy.add(port);
