@@ -121,7 +121,8 @@ class Analyzer:
     def maybe_reload(self) -> ReloadResult | None:
         """Pick up an edit made elsewhere (another worker, the CLI); at most one stat per second."""
         now = time.monotonic()
-        if now - self._last_poll < (self.poll_seconds or POLL_INTERVAL_SECONDS):
+        interval = POLL_INTERVAL_SECONDS if self.poll_seconds is None else self.poll_seconds
+        if now - self._last_poll < interval:
             return None
         self._last_poll = now
         if file_stamp(resolve_paths(self.dictionary_dir)) == self._state.stamp:
