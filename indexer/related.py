@@ -1,0 +1,81 @@
+"""Related entries: other matters a reader of one entry is likely to need next.
+
+Why the dedupe: regional copies of one matter (苏州市/无锡市 居住证申领) and versions of it share a
+normalized title, so without it the three slots fill with one matter. Same-region entries are
+preferred; when fewer than three distinct matters are relevant, the slots are filled with
+duplicates and then with any other live entries, so there are always three when three exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from tantivy import Occur, Query
+
+from analyzers.types import AnalyzedQuery, QueryTerm
+from indexer import tantivy_query as tq
+from indexer.engine import RelatedHit
+from indexer.tantivy_schema import KIND_ENTRY, yyyymmdd
+
+if TYPE_CHECKING:
+    from indexer.tantivy_engine import TantivyEngine
+
+RELATED_FIELDS = {"title_t": 3.0, "question_t": 1.5, "keywords_t": 1.5, "category_t": 1.0}
+SAME_REGION = 1.5
+NEAR_REGION = 1.2
+MAX_TERMS = 40
+
+
+def find_related(engine: TantivyEngine, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:
+    schema = engine.schema
+    live = tq.live_filter(schema, KIND_ENTRY, yyyymmdd(today))
+    searcher = engine.searcher()
+    own = tq.combine(live, [Query.term_query(schema, "id", entry_id)], None)
+    found = searcher.search(own, limit=1, count=False).hits
+    if not found:
+        return None
+    source = engine._payload(searcher, found[0][1])
+    tokens: list[str] = []
+    for text in (source["title"], *source["questions"]):
+        tokens.extend(engine.analyzer.index_tokens(text))
+    unique = list(dict.fromkeys(tokens))[:MAX_TERMS]
+    analyzed = AnalyzedQuery("", tuple(QueryTerm(t, i) for i, t in enumerate(unique)))
+    groups = tq.group_queries(schema, analyzed, RELATED_FIELDS)
+    scored = tq.combine(live, groups or [Query.all_query()], None)
+    query = Query.boolean_query([(Occur.Must, tq.exclude(scored, schema, entry_id))])
+    candidates = []
+    for score, address in searcher.search(query, limit=RELATED_CANDIDATES, count=False).hits:
+        payload = engine._payload(searcher, address)
+        factor = _region_factor(source.get("region_path", []), payload.get("region_path", []))
+        candidates.append((score * factor, payload))
+    candidates.sort(key=lambda c: -c[0])
+    picked: list[RelatedHit] = []
+    seen_keys = {source["key"]}
+    for allow_same_matter in (False, True):
+        for score, payload in candidates:
+            if len(picked) >= size:
+                return picked
+            if any(p.id == payload["id"] for p in picked):
+                continue
+            if not allow_same_matter and payload["key"] in seen_keys:
+                continue
+            seen_keys.add(payload["key"])
+            picked.append(RelatedHit(payload["id"], payload["title"], round(score, 4)))
+    if len(picked) < size:
+        rest = tq.exclude(tq.combine(live, [Query.all_query()], None), schema, entry_id)
+        for _, address in searcher.search(rest, limit=size + len(picked) + 1, count=False).hits:
+            payload = engine._payload(searcher, address)
+            if len(picked) < size and all(p.id != payload["id"] for p in picked):
+                picked.append(RelatedHit(payload["id"], payload["title"], 0.0))
+    return picked
+
+
+RELATED_CANDIDATES = 40
+
+
+def _region_factor(source: list[str], other: list[str]) -> float:
+    if source == other:
+        return SAME_REGION
+    shorter = min(len(source), len(other))
+    return NEAR_REGION if source[:shorter] == other[:shorter] else 1.0

@@ -1,0 +1,348 @@
+"""The embedded search engine: tantivy over Analyzer tokens, one directory per build.
+
+Why this shape: API workers only read; the single writer (the outbox worker in the process that
+holds writer.lock, or a rebuild writing a fresh directory) commits, and readers notice a new
+commit or a switched CURRENT by a cheap stat at most every ``refresh_seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from analyzers import index_state
+from indexer import layout
+from indexer import tantivy_query as tq
+from indexer.engine import (
+    MAX_QUERY_CHARS,
+    AskMatch,
+    IndexDoc,
+    IndexOutcome,
+    RelatedHit,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+)
+from indexer.same_question import rank_matches
+from indexer.tantivy_schema import (
+    KIND_ENTRY,
+    KIND_QUESTION,
+    KIND_TOMBSTONE,
+    DocBuilder,
+    build_schema,
+    yyyymmdd,
+)
+from indexer.textutil import best_question, best_window, mark, pinyin_initials
+
+WRITER_HEAP = 128_000_000
+ASK_CANDIDATES = 30
+RELATED_CANDIDATES = 40
+
+
+class TantivyEngine:
+    name = "tantivy"
+
+    def __init__(
+        self,
+        root: Path,
+        analyzer: Any,
+        *,
+        index_name: str = "entries",
+        writable: bool = False,
+        refresh_seconds: float = 0.1,
+        directory: Path | None = None,
+    ) -> None:
+        """``directory``: write into this exact directory (a rebuild), ignoring CURRENT."""
+        self.root = root
+        self.analyzer = analyzer
+        self.index_name = index_name
+        self.writable = writable
+        self.refresh_seconds = refresh_seconds
+        self.schema = build_schema()
+        self.builder = DocBuilder(analyzer.index_tokens)
+        self._fixed = directory
+        self._lock = threading.Lock()
+        self._writer: tantivy.IndexWriter | None = None
+        self._pending: dict[str, int] = {}
+        self._regions: dict[str, tuple[str, ...]] = {}
+        self._checked = 0.0
+        self._dir, self._index, self._stamp = self._open()
+
+    # -- directory and reader state ---------------------------------------------------------
+    def _open(self) -> tuple[Path, tantivy.Index, int]:
+        if self._fixed is not None:
+            path = self._fixed
+            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        else:
+            with layout.LayoutLock(self.root):
+                found = layout.current_dir(self.root)
+                if found is None:
+                    found = layout.new_dir(self.root, self.index_name)
+                    tantivy.Index(self.schema, path=str(found))
+                    layout.write_analyzer_version(found, self.analyzer.tokenization_version)
+                    index_state.record_index_build(self.root, self.analyzer)
+                    layout.switch(self.root, found)
+                path = found
+            index = tantivy.Index.open(str(path))
+        self._load_regions(index)
+        return path, index, self._meta_stamp(path)
+
+    @staticmethod
+    def _meta_stamp(path: Path) -> int:
+        try:
+            return (path / "meta.json").stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    def _load_regions(self, index: tantivy.Index) -> None:
+        """name → path for every region some entry lies in or under, for bare-name filters."""
+        regions = {}
+        for term, _ in index.searcher().terms_with_prefix("region_anc", ""):
+            path = tuple(term.split("/"))
+            regions[path[-1]] = path
+        self._regions = regions
+
+    def refresh(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._checked < self.refresh_seconds:
+            return
+        with self._lock:
+            self._checked = now
+            if self._fixed is None and layout.current_dir(self.root) not in (None, self._dir):
+                self._writer = None  # release the old directory's tantivy lock
+                self._pending.clear()
+                self._dir, self._index, self._stamp = self._open()
+                return
+            stamp = self._meta_stamp(self._dir)
+            if force or stamp != self._stamp:
+                self._index.reload()
+                self._stamp = stamp
+                self._load_regions(self._index)
+
+    def searcher(self) -> tantivy.Searcher:
+        self.refresh()
+        return self._index.searcher()
+
+    @property
+    def directory(self) -> Path:
+        return self._dir
+
+    # -- writing ----------------------------------------------------------------------------
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if not self.writable:
+            raise RuntimeError("this engine instance is read-only (another process holds writer.lock)")
+        self.refresh()
+        if self._writer is None:
+            self._writer = self._index.writer(WRITER_HEAP, 1)
+        return self._writer
+
+    def indexed_versions(self, ids: Iterable[str]) -> dict[str, int]:
+        """Current version per id (entry or tombstone), including uncommitted writes."""
+        wanted = sorted(set(ids))
+        found: dict[str, int] = {}
+        if wanted:
+            query = tq.Query.boolean_query(
+                [
+                    (tq.Occur.Must, tq.Query.term_set_query(self.schema, "id", wanted)),
+                    (tq.Occur.MustNot, tq.kind_filter(self.schema, KIND_QUESTION)),
+                ]
+            )
+            searcher = self._index.searcher()
+            hits = searcher.search(query, limit=len(wanted) * 2 + 1, count=False).hits
+            addresses = [address for _, address in hits]
+            versions = searcher.fast_field_values("version", addresses)
+            for address, version in zip(addresses, versions, strict=True):
+                doc_id = searcher.doc(address).get_first("id")
+                found[doc_id] = max(found.get(doc_id, 0), version or 0)
+        for doc_id in wanted:
+            if doc_id in self._pending:
+                found[doc_id] = self._pending[doc_id]
+        return found
+
+    def index(self, docs: list[IndexDoc]) -> IndexOutcome:
+        writer = self._get_writer()
+        known = self.indexed_versions(d.id for d in docs)
+        applied = skipped = 0
+        for doc in docs:
+            if doc.version <= known.get(doc.id, 0):
+                skipped += 1
+                continue
+            writer.delete_documents_by_term("id", doc.id)
+            for item in self.builder.build(doc):
+                writer.add_document(item)
+            known[doc.id] = self._pending[doc.id] = doc.version
+            applied += 1
+        return IndexOutcome(applied, skipped)
+
+    def add_fresh(self, doc: IndexDoc, analyzed: dict[str, Any]) -> None:
+        """Bulk path for a rebuild into an empty directory: no version look-ups."""
+        writer = self._get_writer()
+        for item in self.builder.build(doc, analyzed):
+            writer.add_document(item)
+
+    def delete(self, doc_ids: list[tuple[str, int]]) -> IndexOutcome:
+        writer = self._get_writer()
+        known = self.indexed_versions(d for d, _ in doc_ids)
+        applied = skipped = 0
+        for doc_id, version in doc_ids:
+            if version < known.get(doc_id, 0):
+                skipped += 1
+                continue
+            writer.delete_documents_by_term("id", doc_id)
+            writer.add_document(DocBuilder.tombstone(doc_id, version))
+            known[doc_id] = self._pending[doc_id] = version
+            applied += 1
+        return IndexOutcome(applied, skipped)
+
+    def commit(self) -> None:
+        if self._writer is None:
+            return
+        self._writer.commit()
+        self._pending.clear()
+        self.refresh(force=True)
+
+    def finish_build(self) -> None:
+        """Commit, merge, and stamp the analyzer version of a rebuilt directory."""
+        self.commit()
+        if self._writer is not None:
+            self._writer.wait_merging_threads()
+            self._writer = None
+        layout.write_analyzer_version(self._dir, self.analyzer.tokenization_version)
+
+    # -- reading ----------------------------------------------------------------------------
+    def region_path(self, region: str) -> tuple[str, ...]:
+        if "/" in region:
+            return tuple(part for part in region.split("/") if part)
+        self.refresh()
+        return self._regions.get(region, (region,))
+
+    def _filters(self, kind: str, today: date, region: str | None) -> list[tantivy.Query]:
+        filters = tq.live_filter(self.schema, kind, yyyymmdd(today))
+        if region:
+            filters.append(tq.region_filter(self.schema, self.region_path(region)))
+        return filters
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        analyzed = self.analyzer.analyze_query(request.q[:MAX_QUERY_CHARS])
+        if analyzed.is_empty:
+            return SearchResult(request.q, 0, _ms(started), [])
+        filters = self._filters(KIND_ENTRY, request.today, request.region)
+        for field, value in (
+            ("theme", request.theme),
+            ("department", request.department),
+            ("category", request.category),
+        ):
+            if value:
+                filters.append(tq.Query.term_query(self.schema, field, value))
+        groups = tq.group_queries(self.schema, analyzed, tq.SEARCH_FIELDS)
+        phrase = tq.title_phrase(self.schema, analyzed)
+        bonus = [phrase] if phrase is not None else []
+        searcher = self.searcher()
+        offset = (request.page - 1) * request.size
+        minimum = tq.minimum_should_match(len(groups))
+        while True:
+            query = tq.combine(filters, groups, minimum, bonus)
+            result = searcher.search(query, limit=request.size, offset=offset, count=True)
+            if result.count or minimum <= 1:
+                break
+            minimum = 1
+        terms = [t.text for t in analyzed.terms]
+        hits = [self._hit(searcher, score, address, terms) for score, address in result.hits]
+        return SearchResult(request.q, result.count, _ms(started), hits)
+
+    @staticmethod
+    def _payload(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
+        doc = searcher.doc(address)
+        payload: dict[str, Any] = json.loads(doc.get_first("payload"))
+        payload["id"] = doc.get_first("id")
+        return payload
+
+    def _hit(
+        self, searcher: tantivy.Searcher, score: float, address: tantivy.DocAddress, terms: list[str]
+    ) -> SearchHit:
+        p = self._payload(searcher, address)
+        question = best_question(p["questions"], terms)
+        source = p["snippet"]
+        if question is not None:
+            source = p["answers"][p["questions"].index(question)] or source
+        return SearchHit(
+            id=p["id"],
+            title=p["title"],
+            score=round(score, 4),
+            region=p["region"],
+            department=p["department"],
+            theme=p["theme"],
+            highlight={"title": mark(p["title"], terms), "snippet": mark(best_window(source, terms), terms)},
+            matched_question=question,
+        )
+
+    def ask(self, question: str, today: date, region: str | None = None, size: int = 5) -> list[AskMatch]:
+        analyzed = self.analyzer.analyze_query(question[:MAX_QUERY_CHARS])
+        if analyzed.is_empty:
+            return []
+        groups = tq.group_queries(self.schema, analyzed, tq.QUESTION_FIELDS)
+        query = tq.combine(self._filters(KIND_QUESTION, today, region), groups, 1)
+        searcher = self.searcher()
+        found = searcher.search(query, limit=ASK_CANDIDATES, count=False).hits
+        candidates = []
+        for score, address in found:
+            payload = self._payload(searcher, address)
+            candidates.append((payload["id"], payload["question"], payload["answer"], score))
+        return rank_matches(self.analyzer, question[:MAX_QUERY_CHARS], analyzed, candidates, size)
+
+    def related(self, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:
+        from indexer.related import find_related
+
+        return find_related(self, entry_id, today, size)
+
+    def suggest(self, prefix: str, today: date, size: int = 8) -> list[str]:
+        text = self.analyzer.normalize(prefix[:MAX_QUERY_CHARS]).strip()
+        if not text:
+            return []
+        live = tq.combine(tq.live_filter(self.schema, KIND_ENTRY, yyyymmdd(today)), [tq.Query.all_query()], None)
+        searcher = self.searcher()
+        out: list[str] = []
+        keys = [text] if not text.isascii() else [text.lower(), pinyin_initials(text)]
+        for key in dict.fromkeys(keys):
+            for term, _count in searcher.terms_with_prefix("suggest", key, filter_query=live, limit=size * 3):
+                shown = term.split("\x1f", 1)[1] if "\x1f" in term else term
+                if shown not in out:
+                    out.append(shown)
+        out.sort(key=lambda s: (not s.startswith(text), len(s)))
+        return out[:size]
+
+    def count(self, kind: str = KIND_ENTRY) -> int:
+        return int(self.searcher().search(tq.kind_filter(self.schema, kind), limit=1, count=True).count)
+
+    def health(self) -> dict[str, Any]:
+        built = layout.read_analyzer_version(self._dir)
+        marker = index_state.needs_reindex(self.root)
+        stale = built != self.analyzer.tokenization_version or marker is not None
+        return {
+            "status": "needs_reindex" if stale else "ok",
+            "engine": self.name,
+            "documents": self.count(),
+            "directory": self._dir.name,
+            "writer": self.writable,
+            "analyzer_version": self.analyzer.tokenization_version,
+            "index_analyzer_version": built,
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            self._writer = None
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+__all__ = ["KIND_TOMBSTONE", "TantivyEngine"]

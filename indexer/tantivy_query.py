@@ -1,0 +1,110 @@
+"""Programmatic tantivy queries from an AnalyzedQuery (never tantivy's query parser on user text).
+
+Scoring model: each analysed group (one position of the user's query) is an OR of its
+alternatives; each alternative is a disjunction-max over the weighted fields (so a token found
+in the title and the body counts mainly once, at the better field, with a small tie-breaker),
+boosted by the QueryTerm's weight. Groups are combined with a minimum-should-match so most
+words must appear; the engine retries with 1 when that finds nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import tantivy
+from tantivy import Occur, Query
+
+from analyzers.types import AnalyzedQuery, QueryTerm
+from indexer.tantivy_schema import KIND_ENTRY, KIND_QUESTION, SEARCH_FIELDS
+
+MAX_GROUPS = 16
+FIELD_TIE_BREAKER = 0.3
+PHRASE_BOOST = 1.5
+
+
+def _filter(query: Query) -> Query:
+    return Query.const_score_query(query, 0.0)
+
+
+def minimum_should_match(groups: int) -> int:
+    if groups <= 2:
+        return groups
+    return max(2, math.ceil(groups * 0.7))
+
+
+def term_across_fields(
+    schema: tantivy.Schema, term: QueryTerm, fields: dict[str, float]
+) -> Query:
+    per_field = [
+        Query.boost_query(Query.term_query(schema, name, term.text, index_option="freq"), boost)
+        for name, boost in fields.items()
+    ]
+    return Query.boost_query(Query.disjunction_max_query(per_field, FIELD_TIE_BREAKER), term.weight)
+
+
+def group_queries(
+    schema: tantivy.Schema, analyzed: AnalyzedQuery, fields: dict[str, float]
+) -> list[Query]:
+    groups = analyzed.groups()[:MAX_GROUPS]
+    out = []
+    for group in groups:
+        alternatives = [term_across_fields(schema, term, fields) for term in group]
+        out.append(alternatives[0] if len(alternatives) == 1 else Query.boolean_query(
+            [(Occur.Should, q) for q in alternatives]
+        ))
+    return out
+
+
+def title_phrase(schema: tantivy.Schema, analyzed: AnalyzedQuery) -> Query | None:
+    """Bonus when the typed words appear next to each other in a title (e.g. 身份证 补办)."""
+    words = [g[0].text for g in analyzed.groups()[:MAX_GROUPS] if g[0].origin == "query"]
+    if len(words) < 2:
+        return None
+    pairs = [
+        Query.phrase_query(schema, "title_t", [a, b], slop=3) for a, b in zip(words, words[1:], strict=False)
+    ]
+    return Query.boost_query(Query.boolean_query([(Occur.Should, q) for q in pairs]), PHRASE_BOOST)
+
+
+def kind_filter(schema: tantivy.Schema, kind: str) -> Query:
+    return Query.term_query(schema, "kind", kind)
+
+
+def region_filter(schema: tantivy.Schema, path: Sequence[str]) -> Query:
+    """Entries in the region or below it (region_anc has the path), or of a level above it."""
+    full = "/".join(path)
+    ancestors = ["/".join(path[: i + 1]) for i in range(len(path) - 1)]
+    clauses = [(Occur.Should, Query.term_query(schema, "region_anc", full))]
+    if ancestors:
+        clauses.append((Occur.Should, Query.term_set_query(schema, "region_self", ancestors)))
+    return Query.boolean_query(clauses)
+
+
+def live_filter(schema: tantivy.Schema, kind: str, today: int) -> list[Query]:
+    return [
+        kind_filter(schema, kind),
+        Query.range_query(schema, "eff_to", tantivy.FieldType.Integer, today, None),
+    ]
+
+
+def combine(
+    musts: list[Query], shoulds: list[Query], minimum: int | None, bonus: list[Query] | None = None
+) -> Query:
+    """Filters (no score) + scored groups (with minimum-should-match) + optional bonus clauses."""
+    clauses: list[tuple[Occur, Query]] = [(Occur.Must, _filter(q)) for q in musts]
+    scored = Query.boolean_query([(Occur.Should, q) for q in shoulds], minimum or None)
+    clauses.append((Occur.Must, scored))
+    for extra in bonus or []:
+        clauses.append((Occur.Should, extra))
+    return Query.boolean_query(clauses)
+
+
+def exclude(query: Query, schema: tantivy.Schema, doc_id: str) -> Query:
+    return Query.boolean_query(
+        [(Occur.Must, query), (Occur.MustNot, Query.term_query(schema, "id", doc_id))]
+    )
+
+
+QUESTION_FIELDS = {"qtext_t": 1.0}
+__all__ = ["KIND_ENTRY", "KIND_QUESTION", "QUESTION_FIELDS", "SEARCH_FIELDS"]

@@ -1,0 +1,82 @@
+"""Small text helpers shared by the engines: pinyin initials, dedupe keys, highlighting.
+
+Why in Python rather than tantivy's SnippetGenerator: our fields hold analyzer tokens, not the
+display text, so highlights are cut from the stored display text using the query's tokens —
+a few string searches over at most a few thousand characters per hit.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+SNIPPET_CHARS = 120
+_REGION_SUFFIX = re.compile(r"[（(][^)）]*[)）]")
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=65536)
+def pinyin_initials(text: str) -> str:
+    """'居住证办理' → 'jzzbl' (letters and digits kept as typed, lower-cased)."""
+    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    return "".join(part[:1] if part.isascii() else "" for part in letters).lower()
+
+
+def dedupe_key(title: str, region_path: Iterable[str]) -> str:
+    """Title without region names or punctuation: 苏州市居住证申领 and 无锡市居住证申领 share a key."""
+    key = _REGION_SUFFIX.sub("", title)
+    for name in sorted(region_path, key=len, reverse=True):
+        if name:
+            key = key.replace(name, "").replace(name.rstrip("省市区县"), "")
+    return _PUNCT.sub("", key).lower()
+
+
+def _terms_in(text: str, terms: Iterable[str]) -> list[str]:
+    """Query tokens present in ``text``, longest first so 居民身份证 wins over 身份证."""
+    found = {t for t in terms if t and t in text}
+    return sorted(found, key=len, reverse=True)
+
+
+def mark(text: str, terms: Iterable[str]) -> str:
+    """HTML-escaped ``text`` with <em> around query tokens (non-overlapping, longest first)."""
+    present = _terms_in(text, terms)
+    if not present:
+        return html.escape(text)
+    pattern = re.compile("|".join(re.escape(t) for t in present))
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        out.append(f"<em>{html.escape(match.group())}</em>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def best_window(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> str:
+    """The ``width``-character window of ``text`` holding the most query-token characters."""
+    present = _terms_in(text, terms)
+    if len(text) <= width or not present:
+        return text[:width]
+    positions = sorted((m.start(), len(t)) for t in present for m in re.finditer(re.escape(t), text))
+    best_start, best_score = 0, -1
+    for i, (start, _) in enumerate(positions):
+        score = sum(length for pos, length in positions[i:] if pos + length <= start + width)
+        if score > best_score:
+            best_start, best_score = start, score
+    begin = max(0, min(best_start - 10, len(text) - width))
+    return text[begin : begin + width]
+
+
+def best_question(questions: list[str], terms: Iterable[str]) -> str | None:
+    """The standard question sharing the most query-token characters, if any shares one."""
+    wanted = list(terms)
+    best, best_score = None, 0
+    for question in questions:
+        score = sum(len(t) for t in _terms_in(question, wanted))
+        if score > best_score:
+            best, best_score = question, score
+    return best
