@@ -208,6 +208,12 @@ class TantivyEngine:
         self._pending.clear()
         self.refresh(force=True)
 
+    def rollback(self) -> None:
+        """Drop uncommitted writes after a failed batch (the outbox rows stay for a retry)."""
+        if self._writer is not None:
+            self._writer.rollback()
+        self._pending.clear()
+
     def finish_build(self) -> None:
         """Commit, merge, and stamp the analyzer version of a rebuilt directory."""
         self.commit()

@@ -1,0 +1,137 @@
+"""Full rebuild of the embedded index into a fresh directory, then an atomic switch.
+
+Why a fresh directory: searches keep using the current index (and the outbox worker keeps
+writing to it) until CURRENT flips; rows that arrive during the rebuild are re-queued after the
+switch so the worker replays them into the new index (replays are idempotent by version).
+Segmentation is the cost (~0.1-0.4 ms per entry), so large rebuilds fan it out over a process pool.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from analyzers import index_state
+from indexer import layout
+from indexer.documents import batched, load_docs, searchable_ids
+from indexer.engine import IndexDoc
+from indexer.tantivy_engine import TantivyEngine
+from indexer.tantivy_schema import DocBuilder
+from records.clock import Clock, SystemClock
+from records.models import Outbox
+from search_api.settings import Settings
+
+Progress = Callable[[int, int], None]
+BATCH = 2000
+POOL_THRESHOLD = 5000  # below this a pool costs more to start than it saves
+
+_worker_builder: DocBuilder | None = None
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    documents: int
+    directory: Path
+    seconds: float
+    requeued: int
+
+    def __str__(self) -> str:
+        return f"{self.documents} 条条目，目录 {self.directory.name}，用时 {self.seconds:.1f} 秒"
+
+
+def _init_worker(dictionary_dir: Path | None) -> None:
+    global _worker_builder
+    from analyzers.pipeline import Analyzer
+
+    _worker_builder = DocBuilder(Analyzer(dictionary_dir, poll_seconds=None).index_tokens)
+
+
+def _analyze_batch(docs: list[IndexDoc]) -> list[dict[str, Any]]:
+    assert _worker_builder is not None
+    return [_worker_builder.analyze(doc) for doc in docs]
+
+
+def rebuild(
+    db_engine: Engine,
+    settings: Settings,
+    analyzer: Any,
+    progress: Progress | None = None,
+    clock: Clock | None = None,
+    workers: int | None = None,
+) -> RebuildResult:
+    """Build DATA_DIR/index/<name>-<timestamp>/ from every searchable entry and switch to it."""
+    started = time.perf_counter()
+    clock = clock or SystemClock(settings.timezone)
+    root = settings.index_dir
+    with Session(db_engine) as session:
+        high_water = session.exec(select(func.max(Outbox.seq))).one() or 0
+        ids = searchable_ids(session, clock.today())
+    total = len(ids)
+    if progress:
+        progress(0, total)
+    target = layout.new_dir(root, settings.index_name)
+    engine = TantivyEngine(root, analyzer, index_name=settings.index_name, writable=True, directory=target)
+    processes = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    pool = (
+        ProcessPoolExecutor(processes, initializer=_init_worker, initargs=(settings.dictionary_dir,))
+        if processes > 1 and total >= POOL_THRESHOLD
+        else None
+    )
+    done = 0
+    try:
+        pending = []
+        with Session(db_engine) as session:
+            for chunk in batched(ids, BATCH):
+                docs = [d for d in load_docs(session, chunk, clock.today()).values() if d is not None]
+                if pool is None:
+                    pending.append((docs, [engine.builder.analyze(d) for d in docs]))
+                else:
+                    pending.append((docs, pool.submit(_analyze_batch, docs)))
+                if len(pending) > processes:
+                    done += _flush(engine, pending.pop(0))
+                    if progress:
+                        progress(done, total)
+        for item in pending:
+            done += _flush(engine, item)
+            if progress:
+                progress(done, total)
+        engine.finish_build()
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    with layout.LayoutLock(root):
+        layout.switch(root, target)
+        index_state.record_index_build(root, analyzer)
+    requeued = _requeue_since(db_engine, high_water)
+    layout.remove_old(root, settings.index_name)
+    return RebuildResult(done, target, time.perf_counter() - started, requeued)
+
+
+def _flush(engine: TantivyEngine, item: tuple[list[IndexDoc], Any]) -> int:
+    docs, analyzed = item
+    results = analyzed if isinstance(analyzed, list) else analyzed.result()
+    for doc, fields in zip(docs, results, strict=True):
+        engine.add_fresh(doc, fields)
+    return len(docs)
+
+
+def _requeue_since(db_engine: Engine, high_water: int) -> int:
+    """Changes that arrived during the rebuild went to the old directory: replay them."""
+    with Session(db_engine) as session:
+        result = session.exec(  # type: ignore[call-overload]
+            update(Outbox)
+            .where(col(Outbox.seq) > high_water)
+            .where(col(Outbox.processed_at).is_not(None))
+            .values(processed_at=None)
+        )
+        session.commit()
+        return int(result.rowcount or 0)
