@@ -195,3 +195,8 @@ class ZeroResultQuery(SQLModel, table=True):
     query: str = Field(max_length=500)
     filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# The question desk's tables live in their own module; importing it here puts them in
+# SQLModel.metadata wherever the models are loaded (create_all, Alembic autogenerate).
+from records.desk import models as _desk_models  # noqa: E402,F401

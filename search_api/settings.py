@@ -6,6 +6,7 @@ index live, and a wrong URL must be refused at start-up naming the variable, not
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -38,12 +39,30 @@ class Settings(BaseSettings):
     dictionary_dir: Path | None = Field(
         None, description="Folder with editable analyzer dictionaries; defaults to the packaged ones."
     )
+    holidays: str = Field(
+        "", description="Comma-separated non-working dates (YYYY-MM-DD) for the desk's one-day clock."
+    )
+    question_rate_per_minute: int = Field(
+        5, ge=1, le=1000, description="Desk questions one client (IP) may submit per minute; more get 429."
+    )
 
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("DATABASE_URL must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _check_holidays(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    date.fromisoformat(part.strip())
+                except ValueError as exc:
+                    message = f"HOLIDAYS must list YYYY-MM-DD dates separated by commas: {part!r}"
+                    raise ValueError(message) from exc
         return value
 
     @field_validator("search_url")
@@ -66,6 +85,10 @@ class Settings(BaseSettings):
     @property
     def embedded_search(self) -> bool:
         return self.search_url in ("", "embedded")
+
+    @property
+    def holiday_dates(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(p.strip()) for p in self.holidays.split(",") if p.strip())
 
     @property
     def index_dir(self) -> Path:
