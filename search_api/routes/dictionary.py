@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -22,6 +23,11 @@ MESSAGES = {
     "synonyms": "词典已重新加载；同义词已更新，立即生效，无需重建索引",
     "unchanged": "词典已重新加载；内容没有变化",
 }
+
+
+def _aware(moment: datetime) -> datetime:
+    """Naive clock values are UTC (records.clock); the installed SQLModel stores only aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _require(analyzer: Analyzer | None) -> Analyzer:
@@ -66,7 +72,7 @@ def reload(
         message = MESSAGES["unchanged"]
     session.add(
         AuditLog(
-            at=clock.now(),
+            at=_aware(clock.now()),
             actor_id=user.id,
             actor_name=user.username,
             object_type="dictionary",

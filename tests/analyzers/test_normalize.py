@@ -37,6 +37,8 @@ def test_normalize_is_idempotent(raw: str) -> None:
     assert normalize(once) == once
 
 
-@pytest.mark.parametrize(("text", "expected"), [("身份证", False), ("身份證", True), ("乾", True), ("干", False)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("身份证", False), ("身份證", True), ("乾", True), ("干", False)]
+)
 def test_has_traditional(text: str, expected: bool) -> None:
     assert has_traditional(text) is expected

@@ -43,7 +43,13 @@ def test_equivalences_expand_both_ways(analyzer: Analyzer, word: str, expected: 
 
 @pytest.mark.parametrize(
     ("colloquial", "official"),
-    [("娃上学", "子女入学"), ("上户口", "出生登记"), ("娃", "子女"), ("暂住证", "居住证"), ("廉租房", "公租房")],
+    [
+        ("娃上学", "子女入学"),
+        ("上户口", "出生登记"),
+        ("娃", "子女"),
+        ("暂住证", "居住证"),
+        ("廉租房", "公租房"),
+    ],
 )
 def test_one_way_rules_expand_colloquial_to_official_only(
     analyzer: Analyzer, colloquial: str, official: str
@@ -63,7 +69,9 @@ def _parse(*lines: str) -> SynonymTable:
 
 
 def test_parse_equivalence_one_way_comments_and_normalization() -> None:
-    table = _parse("# 注释", "", "医保, 基本医疗保险，医疗保险  # 行尾注释", "娃上学, 孩子上学 => 子女入学", "Ｂ超, 彩超")
+    table = _parse(
+        "# 注释", "", "医保, 基本医疗保险，医疗保险  # 行尾注释", "娃上学, 孩子上学 => 子女入学", "Ｂ超, 彩超"
+    )
     assert table.errors == []
     assert table.group_count == 3
     assert table.expand("医保") == ("基本医疗保险", "医疗保险")

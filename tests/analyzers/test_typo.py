@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from analyzers.pipeline import Analyzer
-from analyzers.typo import is_pinyin
 from analyzers.types import AnalyzedQuery
+from analyzers.typo import is_pinyin
 
 
 def recovered(query: AnalyzedQuery) -> set[str]:
