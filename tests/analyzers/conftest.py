@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,14 @@ def dict_dir(tmp_path: Path) -> Path:
     return target
 
 
-def edit(path: Path, append: str) -> None:
-    """Append lines to a data file the way an admin's editor would (new content, new mtime)."""
-    path.write_text(path.read_text(encoding="utf-8") + append, encoding="utf-8")
+Edit = Callable[[Path, str], None]
+
+
+def _append(path: Path, lines: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + lines, encoding="utf-8")
+
+
+@pytest.fixture
+def edit() -> Edit:
+    """edit(path, lines): append lines to a data file the way an admin's editor would."""
+    return _append

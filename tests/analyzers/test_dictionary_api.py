@@ -17,7 +17,6 @@ from records.models import AuditLog, Role, User
 from search_api.app import create_app
 from search_api.security import create_access_token, hash_password
 from search_api.settings import Settings
-from tests.analyzers.conftest import edit
 
 RELOAD = "/api/admin/dictionary/reload"
 HeadersFor = Callable[[Role], dict[str, str]]
@@ -99,7 +98,11 @@ def test_reload_unchanged(api: TestClient, headers_for: HeadersFor) -> None:
 
 
 def test_reload_with_new_synonym_applies_at_once_without_reindex(
-    api: TestClient, headers_for: HeadersFor, dict_dir: Path, dict_settings: Settings
+    edit: Callable[[Path, str], None],
+    api: TestClient,
+    headers_for: HeadersFor,
+    dict_dir: Path,
+    dict_settings: Settings,
 ) -> None:
     edit(dict_dir / "synonyms.txt", "社保卡, 公积金\n")
     body = api.post(RELOAD, headers=headers_for(Role.manager)).json()
@@ -115,7 +118,11 @@ def test_reload_with_new_synonym_applies_at_once_without_reindex(
 
 
 def test_reload_with_new_word_marks_the_index_for_rebuild(
-    api: TestClient, headers_for: HeadersFor, dict_dir: Path, dict_settings: Settings
+    edit: Callable[[Path, str], None],
+    api: TestClient,
+    headers_for: HeadersFor,
+    dict_dir: Path,
+    dict_settings: Settings,
 ) -> None:
     analyzer = api.app.state.context.analyzer  # type: ignore[attr-defined]
     record_index_build(dict_settings.index_dir, analyzer)
@@ -138,7 +145,7 @@ def test_reload_with_new_word_marks_the_index_for_rebuild(
 
 
 def test_invalid_edit_is_a_422_with_the_problems(
-    api: TestClient, headers_for: HeadersFor, dict_dir: Path
+    edit: Callable[[Path, str], None], api: TestClient, headers_for: HeadersFor, dict_dir: Path
 ) -> None:
     edit(dict_dir / "synonyms.txt", "只有一个词\n")
     response = api.post(RELOAD, headers=headers_for(Role.admin))

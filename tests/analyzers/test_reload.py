@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,6 @@ import pytest
 from analyzers import index_state
 from analyzers.pipeline import Analyzer
 from records.errors import ValidationFailed
-from tests.analyzers.conftest import edit
 
 
 def _touch_later(path: Path) -> None:
@@ -26,7 +26,7 @@ def test_reload_without_changes_changes_nothing(dict_dir: Path) -> None:
     assert (result.version, result.tokenization_changed, result.synonyms_changed) == (before, False, False)
 
 
-def test_new_user_word_changes_tokenization(dict_dir: Path) -> None:
+def test_new_user_word_changes_tokenization(edit: Callable[[Path, str], None], dict_dir: Path) -> None:
     analyzer = Analyzer(dict_dir, poll_seconds=None)
     assert "免申即享" not in analyzer.index_tokens("推行免申即享")
     before, before_tokens = analyzer.version, analyzer.tokenization_version
@@ -37,7 +37,9 @@ def test_new_user_word_changes_tokenization(dict_dir: Path) -> None:
     assert "免申即享" in analyzer.index_tokens("推行免申即享")
 
 
-def test_synonym_between_known_words_changes_synonyms_only(dict_dir: Path) -> None:
+def test_synonym_between_known_words_changes_synonyms_only(
+    edit: Callable[[Path, str], None], dict_dir: Path
+) -> None:
     analyzer = Analyzer(dict_dir, poll_seconds=None)
     edit(dict_dir / "synonyms.txt", "社保卡, 公积金\n")  # both words are already dictionary words
     result = analyzer.reload()
@@ -45,7 +47,9 @@ def test_synonym_between_known_words_changes_synonyms_only(dict_dir: Path) -> No
     assert "公积金" in {t.text for t in analyzer.analyze_query("社保卡").terms}
 
 
-def test_synonym_with_a_new_word_also_changes_tokenization(dict_dir: Path) -> None:
+def test_synonym_with_a_new_word_also_changes_tokenization(
+    edit: Callable[[Path, str], None], dict_dir: Path
+) -> None:
     """Every synonym word becomes a token, so a new word changes how text is cut."""
     analyzer = Analyzer(dict_dir, poll_seconds=None)
     edit(dict_dir / "synonyms.txt", "苏康码 => 健康码\n")
@@ -54,7 +58,7 @@ def test_synonym_with_a_new_word_also_changes_tokenization(dict_dir: Path) -> No
     assert "健康码" in {t.text for t in analyzer.analyze_query("苏康码").terms}
 
 
-def test_new_stopword_changes_tokenization(dict_dir: Path) -> None:
+def test_new_stopword_changes_tokenization(edit: Callable[[Path, str], None], dict_dir: Path) -> None:
     analyzer = Analyzer(dict_dir, poll_seconds=None)
     assert "办理" in analyzer.index_tokens("办理居住证")
     edit(dict_dir / "stopwords.txt", "办理\n")
@@ -65,7 +69,9 @@ def test_new_stopword_changes_tokenization(dict_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "bad_line"), [("synonyms.txt", "只有一个词\n"), ("user_dict.txt", "词语 100 n 多余\n")]
 )
-def test_invalid_edit_is_refused_and_the_old_state_kept(dict_dir: Path, name: str, bad_line: str) -> None:
+def test_invalid_edit_is_refused_and_the_old_state_kept(
+    edit: Callable[[Path, str], None], dict_dir: Path, name: str, bad_line: str
+) -> None:
     analyzer = Analyzer(dict_dir, poll_seconds=None)
     before = analyzer.version
     edit(dict_dir / name, bad_line)
@@ -76,7 +82,7 @@ def test_invalid_edit_is_refused_and_the_old_state_kept(dict_dir: Path, name: st
     assert analyzer.version == before
 
 
-def test_analyze_query_picks_up_an_edit_by_itself(dict_dir: Path) -> None:
+def test_analyze_query_picks_up_an_edit_by_itself(edit: Callable[[Path, str], None], dict_dir: Path) -> None:
     """What lets every API worker follow an admin's edit without wiring of its own."""
     analyzer = Analyzer(dict_dir, poll_seconds=0.0)
     assert "新词典词" not in {t.text for t in analyzer.analyze_query("苏康码").terms}
