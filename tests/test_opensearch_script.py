@@ -70,8 +70,8 @@ def free_port_block(nodes: int) -> int:
     raise RuntimeError("no free port block found on 127.0.0.1")
 
 
-def start(base: Path, nodes: int) -> Cluster:
-    port = free_port_block(nodes)
+def start(base: Path, nodes: int, port: int | None = None) -> Cluster:
+    port = free_port_block(nodes) if port is None else port
     result = run_script("start", "--base", str(base), "--nodes", str(nodes), "--port", str(port))
     assert result.returncode == 0, result.stderr
     return Cluster(base=base, port=port, nodes=nodes)
@@ -233,15 +233,24 @@ def test_stop_when_not_running_is_a_no_op(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_three_node_cluster_on_consecutive_ports(tmp_path: Path) -> None:
-    cluster = start(tmp_path, nodes=3)
+def test_three_node_cluster_on_consecutive_ports_survives_a_restart(tmp_path: Path) -> None:
+    port = free_port_block(3)
+    cluster = start(tmp_path, nodes=3, port=port)
     try:
         status = run_script("status", "--base", str(tmp_path))
         assert status.returncode == 0, status.stderr
         assert json.loads(status.stdout)["number_of_nodes"] == 3
         nodes = cluster.client().nodes.info(metric="http")["nodes"].values()
         published = sorted(node["http"]["publish_address"] for node in nodes)
-        assert published == [f"127.0.0.1:{cluster.port + i}" for i in range(3)]
+        assert published == [f"127.0.0.1:{port + i}" for i in range(3)]
+        cluster.client().index(index="kept", id="1", body={"title": "保留"}, refresh=True)
+        assert stop(tmp_path).returncode == 0
+        assert run_script("status", "--base", str(tmp_path)).returncode == 3
+        # Same data directory again: the 3-node voting configuration must re-form a cluster.
+        cluster = start(tmp_path, nodes=3, port=port)
+        health = cluster.client().cluster.health(wait_for_status="green")
+        assert health["number_of_nodes"] == 3 and not health["timed_out"]
+        assert cluster.client().get(index="kept", id="1")["_source"] == {"title": "保留"}
     finally:
         stopped = stop(tmp_path)
     assert stopped.returncode == 0, stopped.stderr
