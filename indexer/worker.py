@@ -41,9 +41,9 @@ class DrainResult:
     failed: bool = False
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """The store keeps naive UTC datetimes (see records.models)."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+def _aware_utc(moment: datetime) -> datetime:
+    """Naive clock values are UTC (records.clock); the installed SQLModel stores only aware ones."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _expiry_function() -> Callable[[Session, Clock], Any] | None:
@@ -102,7 +102,7 @@ class OutboxWorker:
                     session.add(row)
                 session.commit()
                 return DrainResult(rows=len(rows), failed=True)
-            now = _naive_utc(self.clock.now())
+            now = _aware_utc(self.clock.now())
             for row in rows:
                 row.processed_at = now
                 row.attempts += 1
