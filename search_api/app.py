@@ -30,6 +30,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = build_context(settings, clock)
+        from indexer.runtime import attach_search
+
+        attach_search(ctx)
         app.state.context = ctx
         try:
             yield
@@ -51,9 +54,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _include_routers(app: FastAPI) -> None:
     """Each area's router; add new areas here."""
-    from search_api.routes import auth, dictionary, health, users
+    from search_api.routes import auth, dictionary, health, search, users
 
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(dictionary.router)
+    app.include_router(search.router)
