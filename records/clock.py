@@ -7,6 +7,11 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime for the store; clocks give naive UTC, SQLModel's UTCDateTime wants aware."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """Current instant, naive UTC (how the store keeps datetimes)."""

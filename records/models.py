@@ -1,7 +1,9 @@
 """SQLModel tables: the source of truth. The search index is derived from these and nothing else.
 
-Datetimes are stored as naive UTC (SQLite keeps no zone); dates (effective_from/to) are local
-calendar dates in the configured time zone.
+Datetimes are UTC. The installed SQLModel maps ``datetime`` to its UTCDateTime type, which refuses
+naive values on write and returns aware UTC values on read, so code passes ``records.clock.as_utc``
+of the clock's (naive UTC) instant. Dates (effective_from/to) are local calendar dates in the
+configured time zone.
 """
 
 from __future__ import annotations
@@ -51,9 +53,10 @@ class EntryStatus(str, enum.Enum):
 
 
 def utcnow() -> datetime:
+    """Aware UTC: column defaults must be aware for SQLModel's UTCDateTime (see module docstring)."""
     from datetime import UTC
 
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 class Region(SQLModel, table=True):
