@@ -1,0 +1,73 @@
+"""Audit rows and outbox rows of the desk, written in the caller's transaction.
+
+Why here and not in each function: every state change of a question must leave the same shape
+of record (object_type "question", public number, from/to state, who, why), and every change
+to what the public can see of an answer must queue the index in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from records.clock import Clock, as_utc
+from records.desk.models import DeskQuestion, QuestionState
+from records.models import AuditLog, Outbox, OutboxOp, User
+
+OBJECT_TYPE = "question"
+DOC_TYPE_ANSWER = "answer"
+
+
+def now_utc(clock: Clock) -> datetime:
+    """The clock's instant as the store wants it (aware UTC)."""
+    return as_utc(clock.now())
+
+
+def change_state(
+    session: Session,
+    question: DeskQuestion,
+    to_state: QuestionState,
+    *,
+    action: str,
+    actor: User | None,
+    clock: Clock,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+    initial: bool = False,
+) -> None:
+    """Move ``question`` to ``to_state`` (or record an action that keeps it) with one audit row."""
+    now = now_utc(clock)
+    from_state = None if initial else question.state
+    question.state = to_state
+    question.lock_version += 1
+    question.updated_at = now
+    session.add(question)
+    session.add(
+        AuditLog(
+            at=now,
+            actor_id=actor.id if actor else None,
+            actor_name=actor.username if actor else "system",
+            object_type=OBJECT_TYPE,
+            object_id=question.number,
+            action=action,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value,
+            reason=reason,
+            details=details or {},
+        )
+    )
+
+
+def queue_index(session: Session, question: DeskQuestion, op: OutboxOp, clock: Clock) -> None:
+    """Ask the indexer to (re)index or drop the published answer of ``question``."""
+    session.add(
+        Outbox(
+            doc_type=DOC_TYPE_ANSWER,
+            doc_id=question.number,
+            op=op,
+            doc_version=question.lock_version,
+            created_at=now_utc(clock),
+        )
+    )
