@@ -121,7 +121,7 @@ class TantivyEngine:
                 self._dir, self._index, self._stamp = self._open()
                 return
             stamp = self._meta_stamp(self._dir)
-            if force or stamp != self._stamp:
+            if stamp != self._stamp:
                 self._index.reload()
                 self._stamp = stamp
                 self._load_regions(self._index)
@@ -138,7 +138,7 @@ class TantivyEngine:
     def _get_writer(self) -> tantivy.IndexWriter:
         if not self.writable:
             raise RuntimeError("this engine instance is read-only (another process holds writer.lock)")
-        self.refresh()
+        self.refresh(force=True)  # a rebuild may have switched CURRENT: write where readers read
         if self._writer is None:
             self._writer = self._index.writer(WRITER_HEAP, 1)
         return self._writer
@@ -206,6 +206,7 @@ class TantivyEngine:
             return
         self._writer.commit()
         self._pending.clear()
+        self._index.reload()
         self.refresh(force=True)
 
     def rollback(self) -> None:
