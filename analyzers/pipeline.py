@@ -6,6 +6,7 @@ Interface used by indexer/ and search_api/:
     .tokenization_version -> str    the part that changes index tokens (a change needs a rebuild)
     .normalize(text) -> str
     .index_tokens(text) -> list[str]      tokens to index (search-mode sub-tokens included)
+    .char_tokens(text) -> list[str]       single Chinese characters, for an optional extra field
     .analyze_query(text) -> AnalyzedQuery groups of weighted alternatives (see analyzers/types.py)
     .reload() -> ReloadResult       re-read the data files now
     .maybe_reload() -> ReloadResult | None   cheap poll (≤ once a second) for an admin's edit;
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from records.errors import ValidationFailed
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 1.0
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,16 @@ class Analyzer:
         """Tokens for the index: whole words AND their dictionary sub-words (医疗保障 → 医疗, 保障,
         医疗保障), numbers with units kept whole (2024年) plus the bare number, no stopwords."""
         return self._state.segmenter.search_tokens(self.normalize(text))
+
+    def char_tokens(self, text: str) -> list[str]:
+        """Single Chinese characters of ``text`` (normalized), for an optional separate field.
+
+        Why separate: on the dev set, adding character matches as a low-weight extra (≈0.3 of a
+        word) lifted nDCG@10 of colloquial and synonym queries, but mixed into the word groups they
+        would make every group "match" on one shared character. Engines that want them index this
+        into their own field and add the query's characters as a small should-bonus.
+        """
+        return _CJK_CHAR.findall(self.normalize(text))
 
     def analyze_query(self, text: str) -> AnalyzedQuery:
         if self.poll_seconds is not None:

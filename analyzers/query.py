@@ -14,7 +14,9 @@ WEIGHT_QUERY = 1.0
 WEIGHT_PINYIN = 0.9
 WEIGHT_SYNONYM = 0.8
 WEIGHT_CORRECTION = 0.7
-WEIGHT_SUBTOKEN = 0.4
+WEIGHT_SUBTOKEN = 0.6
+# A typed single character inside a repaired window: most likely the mistyped one.
+WEIGHT_MISTYPED = 0.3
 # A pinyin run is only rewritten when vocabulary words explain at least this share of its letters.
 MIN_PINYIN_COVERAGE = 0.6
 
@@ -120,7 +122,7 @@ class QueryBuilder:
         target = _merge(groups, changed, start, end)
         for typed, (_weight, origin) in list(target.terms.items()):
             if len(typed) == 1 and origin == "query":  # most likely the mistyped character
-                target.terms[typed] = (WEIGHT_SUBTOKEN, origin)
+                target.terms[typed] = (WEIGHT_MISTYPED, origin)
         target.add(correction.word, WEIGHT_CORRECTION, "correction")
         self._add_synonyms(target, correction.word, WEIGHT_CORRECTION)
         lo, hi = max(target.start, start) - start, min(target.end, end) - start

@@ -11,8 +11,9 @@ How an engine must use an AnalyzedQuery (tantivy and OpenSearch alike):
 - Weights: 1.0 the word the user typed ("query"); 0.9 a word read from typed pinyin ("pinyin",
   the user wrote nothing else for that position); 0.8 a synonym or the official word behind a
   colloquial one ("synonym"); 0.7 a homophone correction ("correction"; the typed word stays in
-  the group at 1.0 in case it was right); 0.4 a dictionary sub-word of a longer typed word
-  ("subtoken", partial credit when the compound itself is absent). Synonyms of a pinyin or
+  the group at 1.0 in case it was right, a lone mistyped character drops to 0.3); 0.6 a
+  dictionary sub-word of a longer typed word ("subtoken", partial credit when the compound
+  itself is absent). Synonyms of a pinyin or
   corrected word carry the product of both weights.
 """
 

@@ -23,13 +23,14 @@ def test_compound_word_offers_its_subwords_as_partial_matches(analyzer: Analyzer
     (group,) = analyzer.analyze_query("医疗保障").groups()
     weights = {t.text: (t.weight, t.origin) for t in group}
     assert weights["医疗保障"] == (1.0, "query")
-    assert weights["医疗"] == weights["保障"] == (0.4, "subtoken")
+    assert weights["医疗"] == weights["保障"] == (0.6, "subtoken")
     assert weights["医保"] == (0.8, "synonym")  # "医保"-style queries meet "医疗保障" text
 
 
 def test_number_with_unit_keeps_the_bare_number(analyzer: Analyzer) -> None:
     (group,) = analyzer.analyze_query("2024年").groups()
     assert [(t.text, t.origin) for t in group] == [("2024年", "query"), ("2024", "subtoken")]
+    assert group[1].weight == 0.6
 
 
 @pytest.mark.parametrize(
@@ -64,3 +65,7 @@ def test_version_is_stable_for_the_same_files() -> None:
     assert first.version == second.version
     assert first.tokenization_version == second.tokenization_version
     assert len(first.version) == 12
+
+
+def test_char_tokens_are_the_chinese_characters_only(analyzer: Analyzer) -> None:
+    assert analyzer.char_tokens("身份證，B超12345！") == ["身", "份", "证", "超"]
