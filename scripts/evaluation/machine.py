@@ -1,0 +1,61 @@
+"""The machine a figure was measured on (figures mean little without it)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def _first(path: str, key: str) -> str:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
+def describe() -> dict[str, str]:
+    mem_kb = _first("/proc/meminfo", "MemTotal").split()[0]
+    ram = f"{int(mem_kb) / 1024 / 1024:.1f} GiB" if mem_kb.isdigit() else "?"
+    return {
+        "nproc": str(len(os.sched_getaffinity(0))),
+        "cpu": _first("/proc/cpuinfo", "model name"),
+        "ram": ram,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB, read from /proc/<pid>/status."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of ``pid`` (uvicorn's worker processes), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
