@@ -54,10 +54,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _include_routers(app: FastAPI) -> None:
     """Each area's router; add new areas here."""
-    from search_api.routes import auth, dictionary, health, search, users
+    from search_api.routes import auth, desk, dictionary, health, search, users
 
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(dictionary.router)
     app.include_router(search.router)
+    app.include_router(desk.router)

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from records.audit import record_audit
 from records.clock import Clock, as_utc
 from records.desk.models import DeskQuestion, QuestionState
-from records.models import AuditLog, Outbox, OutboxOp, User
+from records.models import Outbox, OutboxOp, User
 
 OBJECT_TYPE = "question"
 DOC_TYPE_ANSWER = "answer"
@@ -38,25 +39,22 @@ def change_state(
     initial: bool = False,
 ) -> None:
     """Move ``question`` to ``to_state`` (or record an action that keeps it) with one audit row."""
-    now = now_utc(clock)
     from_state = None if initial else question.state
     question.state = to_state
     question.lock_version += 1
-    question.updated_at = now
+    question.updated_at = now_utc(clock)
     session.add(question)
-    session.add(
-        AuditLog(
-            at=now,
-            actor_id=actor.id if actor else None,
-            actor_name=actor.username if actor else "system",
-            object_type=OBJECT_TYPE,
-            object_id=question.number,
-            action=action,
-            from_state=from_state.value if from_state else None,
-            to_state=to_state.value,
-            reason=reason,
-            details=details or {},
-        )
+    record_audit(
+        session,
+        actor=actor,
+        clock=clock,
+        object_id=question.number,
+        action=action,
+        from_state=from_state.value if from_state else None,
+        to_state=to_state.value,
+        reason=reason,
+        details=details,
+        object_type=OBJECT_TYPE,
     )
 
 

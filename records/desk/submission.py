@@ -23,6 +23,7 @@ from records.desk.models import DeskQuestion, QuestionState
 from records.desk.validation import clean_contact, clean_question
 from records.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from records.models import Entry, EntryStatus, Region
+from records.reference import Resolver
 
 RATE_WINDOW = timedelta(minutes=1)
 OPEN_STATES = (QuestionState.received, QuestionState.routed)
@@ -73,17 +74,13 @@ def check_rate(session: Session, key: str, limit: int, clock: Clock) -> None:
 
 
 def find_region(session: Session, value: str | None) -> Region | None:
-    """A region by path (江苏省/苏州市) or unique name (苏州市); unknown → 422."""
+    """A region by name or path, resolved like an entry's region (records.reference); unknown → 422."""
     if value is None or not value.strip():
         return None
-    text = value.strip()
-    column = Region.path if "/" in text else Region.name
-    found = list(session.exec(select(Region).where(column == text)))
-    if len(found) != 1:
-        raise ValidationFailed(
-            f"未知的地区：{text[:50]}", code="region_unknown", details=[{"field": "region"}]
-        )
-    return found[0]
+    found = Resolver(session, create=False).region(value.strip()[:100])
+    if not isinstance(found, Region):
+        raise ValidationFailed("未知的地区，请从列表中选择", code="region_unknown", details=[found])
+    return found
 
 
 def _next_number(session: Session, clock: Clock, timezone: str) -> str:

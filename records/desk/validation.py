@@ -13,17 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from records.errors import ValidationFailed
+from records.validation import is_valid_phone
 
 QUESTION_MIN_CHARS = 4
 QUESTION_MAX_CHARS = 500
 SIGNATURE_MAX_CHARS = 128
 PHONE_MAX_CHARS = 64
 
-_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}(?:\d{1,6})?$")  # area code + number (+ extension)
-_SERVICE = re.compile(r"^(?:12\d{3}|95\d{3,4}|[48]00\d{7})$")  # 12345, 95512, 400/800 numbers
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}$")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()（）转]")
 
 FOUR_ELEMENTS: dict[str, str] = {
     "basis": "政策/法律依据",
@@ -66,11 +63,9 @@ def clean_question(text: Any) -> str:
 
 
 def normalize_phone(value: str) -> str | None:
-    """Digits of a valid phone number (mobile, landline, service line), else None."""
-    digits = _PHONE_SEPARATORS.sub("", value.strip())
-    if any(pattern.match(digits) for pattern in (_MOBILE, _LANDLINE, _SERVICE)):
-        return digits
-    return None
+    """The phone as typed when it is valid by the entries' own rule (records.validation), else None."""
+    text = value.strip()
+    return text if text and len(text) <= PHONE_MAX_CHARS and is_valid_phone(text) else None
 
 
 def clean_contact(value: Any) -> str | None:
@@ -118,7 +113,7 @@ def clean_four_elements(raw: dict[str, Any], max_text_bytes: int) -> FourElement
         values[field] = text
     if values["phone"] and not any(p["field"] == "phone" for p in problems):
         phone = normalize_phone(values["phone"])
-        if phone is None or len(values["phone"]) > PHONE_MAX_CHARS:
+        if phone is None:
             problems.append(
                 {"field": "phone", "element": FOUR_ELEMENTS["phone"], "message": "“进一步咨询电话”格式不正确"}
             )

@@ -25,12 +25,12 @@ ROUTABLE = (QuestionState.received, QuestionState.routed, QuestionState.returned
 ANSWERABLE = (QuestionState.routed, QuestionState.returned)
 
 
-def _require(user: User, *roles: Role) -> None:
+def require_role(user: User, *roles: Role) -> None:
     if user.role not in roles:
         raise Forbidden("当前角色无权执行此操作", code="role_forbidden", details={"role": user.role.value})
 
 
-def _require_state(question: DeskQuestion, allowed: Collection[QuestionState], action: str) -> None:
+def require_state(question: DeskQuestion, allowed: Collection[QuestionState], action: str) -> None:
     if question.state not in allowed:
         raise Conflict(
             f"问题当前状态为“{question.state.value}”，不能{action}",
@@ -80,7 +80,7 @@ def route_question(
     holidays: Collection[date],
 ) -> DeskQuestion:
     """Confirm the suggestion or reroute; either way the one-working-day clock starts now."""
-    _require(manager, Role.manager)
+    require_role(manager, Role.manager)
     target = find_department(
         session, department if department is not None else question.suggested_department_id
     )
@@ -88,7 +88,7 @@ def route_question(
         session, category if category is not None else question.suggested_category_id
     )
     note = clean_reason(reason, required=False)
-    _require_state(question, ROUTABLE, "分派")
+    require_state(question, ROUTABLE, "分派")
     previous = question.department_id
     now = now_utc(clock)
     question.department_id = target.id
@@ -132,11 +132,11 @@ def answer_question(
     max_text_bytes: int,
 ) -> DeskAnswer:
     """Only a specialist of the routed department answers, with all four elements."""
-    _require(user, Role.specialist)
+    require_role(user, Role.specialist)
     if question.department_id is None or user.department_id != question.department_id:
         raise Forbidden("该问题未分派给您所在的部门", code="question_other_department")
     cleaned = clean_four_elements(elements, max_text_bytes)
-    _require_state(question, ANSWERABLE, "答复")
+    require_state(question, ANSWERABLE, "答复")
     assert question.id is not None and user.id is not None
     now = now_utc(clock)
     answer = DeskAnswer(
@@ -169,13 +169,13 @@ def review_answer(
     session: Session, question: DeskQuestion, *, manager: User, decision: Any, reason: Any, clock: Clock
 ) -> DeskQuestion:
     """Publish the waiting answer (it becomes public and searchable) or return it with reasons."""
-    _require(manager, Role.manager)
+    require_role(manager, Role.manager)
     if decision not in ("publish", "return"):
         raise ValidationFailed(
             "审核结论只能是 publish 或 return", code="decision_invalid", details=[{"field": "decision"}]
         )
     note = clean_reason(reason, required=decision == "return")
-    _require_state(question, (QuestionState.answered,), "审核")
+    require_state(question, (QuestionState.answered,), "审核")
     answer = current_answer(session, question)
     if answer is None or answer.state != AnswerState.submitted:
         raise Conflict("没有待审核的答复", code="no_answer_to_review")
@@ -218,9 +218,9 @@ def withdraw_answer(
     session: Session, question: DeskQuestion, *, manager: User, reason: Any, clock: Clock
 ) -> DeskQuestion:
     """Take a published answer off the public page and out of the index."""
-    _require(manager, Role.manager)
+    require_role(manager, Role.manager)
     note = clean_reason(reason, required=True)
-    _require_state(question, (QuestionState.published,), "撤回")
+    require_state(question, (QuestionState.published,), "撤回")
     answer = current_answer(session, question)
     if answer is not None and answer.state == AnswerState.published:
         answer.state = AnswerState.withdrawn
