@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from evaluation.baselines import Doc, Fts5Trigram, fts_query  # noqa: E402
+from evaluation.datasets import read_jsonl, read_pairs, write_question_corpus  # noqa: E402
 from evaluation.metrics import (  # noqa: E402
     EntryFacts,
     PairScores,
@@ -205,3 +206,16 @@ def test_fts5_match_expression_is_only_quoted_literals(text: str) -> None:
 )
 def test_fts5_finds_literal_text(fts: Fts5Trigram, text: str, expected: list[str]) -> None:
     assert fts.search(text, None, 10)[: len(expected)] == expected
+
+
+def test_pair_files_skip_the_header_and_questions_become_one_entry_each(tmp_path: Path) -> None:
+    pairs_file = tmp_path / "x.pos.tsv"
+    lines = ["q1\tq2", "怎么办身份证\t身份证怎么办", "怎么办身份证\t办身份证流程", "坏行", " \t空"]
+    pairs_file.write_text("\n".join(lines) + "\n", "utf-8")
+    pairs = read_pairs(pairs_file)
+    assert pairs == [("怎么办身份证", "身份证怎么办"), ("怎么办身份证", "办身份证流程")]
+    ids = write_question_corpus([q1 for q1, _ in pairs] + ["医保怎么报销"], tmp_path / "c.jsonl", "江苏省")
+    rows = list(read_jsonl(tmp_path / "c.jsonl"))
+    assert len(rows) == 2 == len(ids)
+    assert [row["qas"][0]["question"] for row in rows] == ["怎么办身份证", "医保怎么报销"]
+    assert {row["id"] for row in rows} == set(ids.values())
