@@ -199,7 +199,9 @@ def withdraw(
 @router.post("/api/questions/{number}/to-entry", status_code=201)
 def convert(ctx: ContextDep, session: SessionDep, number: Number, user: Manager) -> dict[str, Any]:
     question = submission.get_question(session, number)
-    entry = to_entry(session, question, manager=user, clock=ctx.clock)
+    entry = to_entry(
+        session, question, manager=user, clock=ctx.clock, max_text_bytes=ctx.settings.max_text_bytes
+    )
     session.commit()
     return {
         "entry_id": entry.public_id,
