@@ -192,11 +192,14 @@ class Resolver:
 
     ``create=True`` (import) makes missing departments, categories and themes; regions are never
     created: they are reference data, and an unknown region is the caller's mistake.
+    ``plan=True`` answers "would this resolve?" without writing: missing categories and themes come
+    back as unsaved placeholders, so a bad import line can be refused before it creates anything.
     """
 
-    def __init__(self, session: Session, *, create: bool) -> None:
+    def __init__(self, session: Session, *, create: bool, plan: bool = False) -> None:
         self.session = session
         self.create = create
+        self.plan = plan
         self._regions: dict[str, Region | dict[str, str]] = {}
         self._categories: dict[str, Category | None] = {}
         self._themes: dict[str, Theme | None] = {}
@@ -212,7 +215,9 @@ class Resolver:
         key = PATH_SEP.join(path)
         if key not in self._categories:
             found = self.session.exec(select(Category).where(Category.path == key)).first()
-            if found is None and self.create:
+            if found is None and self.plan:
+                found = Category(id=0, name=path[-1], level=len(path), path=key)
+            elif found is None and self.create:
                 found = ensure_category(self.session, path)
             self._categories[key] = found
         return self._categories[key]
@@ -220,7 +225,9 @@ class Resolver:
     def theme(self, name: str) -> Theme | None:
         if name not in self._themes:
             found = self.session.exec(select(Theme).where(Theme.name == name)).first()
-            if found is None and self.create:
+            if found is None and self.plan:
+                found = Theme(id=0, name=name)
+            elif found is None and self.create:
                 found = ensure_theme(self.session, name)
             self._themes[name] = found
         return self._themes[name]
