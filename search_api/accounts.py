@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from records.clock import Clock
+from records.clock import Clock, as_utc
 from records.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from records.models import AuditLog, Department, Region, Role, User
+from records.reference import find_region, problem
 from search_api.security import hash_password, verify_password
 
 __all__ = [
@@ -78,7 +79,7 @@ def create_user(
     problems: list[dict[str, str]] = []
     if not USERNAME_PATTERN.match(username):
         problems.append(
-            _problem("username", "invalid_username", "用户名须为 2–64 位字母、数字、下划线、点、@ 或连字符")
+            problem("username", "invalid_username", "用户名须为 2–64 位字母、数字、下划线、点、@ 或连字符")
         )
     problems += _password_problems(password)
     dept, reg = _resolve_placement(session, role, department, region, problems)
@@ -95,7 +96,7 @@ def create_user(
         role=role,
         department_id=dept.id if dept else None,
         region_id=reg.id if reg else None,
-        created_at=clock.now(),
+        created_at=as_utc(clock.now()),
     )
     session.add(user)
     session.flush()
@@ -241,14 +242,10 @@ def user_public(session: Session, user: User) -> dict[str, Any]:
     }
 
 
-def _problem(field: str, code: str, message: str) -> dict[str, str]:
-    return {"field": field, "code": code, "message": message}
-
-
 def _password_problems(password: str) -> list[dict[str, str]]:
     if PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         return []
-    return [_problem("password", "invalid_password", f"密码长度须为 {PASSWORD_MIN}–{PASSWORD_MAX} 个字符")]
+    return [problem("password", "invalid_password", f"密码长度须为 {PASSWORD_MIN}–{PASSWORD_MAX} 个字符")]
 
 
 def _resolve_placement(
@@ -259,12 +256,12 @@ def _resolve_placement(
     department = (department or "").strip() or None
     if role in DEPARTMENT_ROLES and department is None:
         problems.append(
-            _problem("department", "department_required", f"角色「{ROLE_LABELS[role]}」必须指定所属部门")
+            problem("department", "department_required", f"角色「{ROLE_LABELS[role]}」必须指定所属部门")
         )
     if department is not None:
         dept = session.exec(select(Department).where(Department.name == department)).first()
         if dept is None:
-            problems.append(_problem("department", "unknown_department", f"部门「{department}」不存在"))
+            problems.append(problem("department", "unknown_department", f"部门「{department}」不存在"))
     region = (region or "").strip() or None
     if region is not None:
         reg = _find_region(session, region, problems)
@@ -272,26 +269,11 @@ def _resolve_placement(
 
 
 def _find_region(session: Session, name: str, problems: list[dict[str, str]]) -> Region | None:
-    """A region by full path ('江苏省/苏州市') or by a name that is unique across the country."""
-    if "/" in name:
-        found = session.exec(select(Region).where(Region.path == name)).first()
-        if found is None:
-            problems.append(_problem("region", "unknown_region", f"地区「{name}」不存在"))
-        return found
-    matches = session.exec(select(Region).where(Region.name == name).limit(2)).all()
-    if not matches:
-        problems.append(_problem("region", "unknown_region", f"地区「{name}」不存在"))
+    try:
+        return find_region(session, name)
+    except ValidationFailed as exc:
+        problems.extend(exc.details or [])
         return None
-    if len(matches) > 1:
-        problems.append(
-            _problem(
-                "region",
-                "ambiguous_region",
-                f"地区「{name}」有重名，请写完整路径，如「江苏省/徐州市/{name}」",
-            )
-        )
-        return None
-    return matches[0]
 
 
 def _department_name(session: Session, user: User) -> str | None:
@@ -331,7 +313,7 @@ def _audit(
 ) -> None:
     session.add(
         AuditLog(
-            at=clock.now(),
+            at=as_utc(clock.now()),
             actor_id=actor.id if actor else None,
             actor_name=actor.username if actor else "system",
             object_type="user",

@@ -1,82 +1,106 @@
-"""Fixtures for staff-facing API tests: a migrated store, accounts of each role, their tokens.
+"""Fixtures for the staff account API tests: one migrated store and app per module, clean accounts per test.
 
 Accounts are made through search_api.accounts (the same code the admin API and CLI use) straight
 into the store, so a test of one endpoint does not depend on the login endpoint working.
+
+Why one app per module: starting the real app (analyzer, index, outbox worker) costs about a
+second; accounts and their audit rows are the only state these tests touch, and ``api`` wipes
+them before each test, so every test still starts from the same store.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, col
 
 from records.clock import FixedClock
 from records.db import make_engine
-from records.models import Department, Region, RegionLevel, Role, User
+from records.migrate import upgrade
+from records.models import AuditLog, Role, User
+from records.reference import ensure_department, find_region
 from search_api.accounts import create_user
+from search_api.app import create_app
 from search_api.security import create_access_token
 from search_api.settings import Settings
 
 STAFF_PASSWORD = "correct-horse-1"
-
-
-def ensure_schema(url: str, engine: Engine) -> None:
-    """The real migrations when they exist; the models' metadata until then."""
-    try:
-        from records.migrate import upgrade
-    except ImportError:
-        SQLModel.metadata.create_all(engine)
-    else:
-        upgrade(url)
-
-
-@pytest.fixture
-def staff_db(settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(settings.effective_database_url)
-    ensure_schema(settings.effective_database_url, engine)
-    with Session(engine) as session:
-        _get_or_add_department(session, "苏州市公安局", ("江苏省", "苏州市"))
-        session.commit()
-    yield engine
-    engine.dispose()
-
-
-def _get_or_add_region(session: Session, names: tuple[str, ...]) -> Region:
-    parent: Region | None = None
-    levels = (RegionLevel.province, RegionLevel.city, RegionLevel.county)
-    for depth in range(len(names)):
-        path = "/".join(names[: depth + 1])
-        found = session.exec(select(Region).where(Region.path == path)).first()
-        if found is None:
-            found = Region(
-                name=names[depth], level=levels[depth], parent_id=parent.id if parent else None, path=path
-            )
-            session.add(found)
-            session.flush()
-        parent = found
-    assert parent is not None
-    return parent
-
-
-def _get_or_add_department(session: Session, name: str, region: tuple[str, ...]) -> Department:
-    found = session.exec(select(Department).where(Department.name == name)).first()
-    if found is None:
-        reg = _get_or_add_region(session, region)
-        assert reg.id is not None
-        found = Department(name=name, region_id=reg.id)
-        session.add(found)
-        session.flush()
-    return found
-
-
 MakeStaff = Callable[..., User]
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated store (schema, reference data, a department), copied for each module.
+
+    Migrating loads thousands of reference rows; copying the finished file is much cheaper.
+    """
+    path = tmp_path_factory.mktemp("template") / "hotline.db"
+    url = f"sqlite:///{path.as_posix()}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        ensure_department(session, "苏州市公安局", find_region(session, "苏州市"))
+        session.commit()
+    engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@dataclass
+class StaffEnv:
+    settings: Settings
+    clock: FixedClock
+    client: TestClient
+    db: Engine
+
+
+@pytest.fixture(scope="module")
+def staff_env(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Iterator[StaffEnv]:
+    data_dir = tmp_path_factory.mktemp("staff") / "data"
+    data_dir.mkdir()
+    shutil.copyfile(migrated_template, data_dir / "hotline.db")  # before the app opens it
+    settings = Settings(
+        environment="test",
+        data_dir=data_dir,
+        indexer_poll_seconds=0.05,
+        secret_key="staff-tests-secret-key-with-32-bytes-or-more",
+    )
+    clock = FixedClock(datetime(2026, 6, 1, 2, 0, 0))
+    db = make_engine(settings.effective_database_url)
+    with TestClient(create_app(settings, clock=clock)) as client:
+        yield StaffEnv(settings, clock, client, db)
+    db.dispose()
+
+
 @pytest.fixture
-def make_staff(staff_db: Engine, clock: FixedClock) -> MakeStaff:
+def api(staff_env: StaffEnv) -> TestClient:
+    """The module's client over a store with no accounts and no account audit rows."""
+    with Session(staff_env.db) as session:
+        session.exec(delete(AuditLog).where(col(AuditLog.object_type) == "user"))  # type: ignore[call-overload]
+        session.exec(delete(User))  # type: ignore[call-overload]
+        session.commit()
+    return staff_env.client
+
+
+@pytest.fixture
+def staff_settings(staff_env: StaffEnv) -> Settings:
+    return staff_env.settings
+
+
+@pytest.fixture
+def staff_db(staff_env: StaffEnv) -> Engine:
+    return staff_env.db
+
+
+@pytest.fixture
+def make_staff(api: TestClient, staff_env: StaffEnv) -> MakeStaff:
     """make_staff(username, role, department=None, region=None, active=True) -> User (committed)."""
 
     def _make(
@@ -87,13 +111,13 @@ def make_staff(staff_db: Engine, clock: FixedClock) -> MakeStaff:
         region: str | None = None,
         active: bool = True,
     ) -> User:
-        with Session(staff_db, expire_on_commit=False) as session:
+        with Session(staff_env.db, expire_on_commit=False) as session:
             user = create_user(
                 session,
                 username=username,
                 password=STAFF_PASSWORD,
                 role=role,
-                clock=clock,
+                clock=staff_env.clock,
                 department=department,
                 region=region,
             )
@@ -106,17 +130,14 @@ def make_staff(staff_db: Engine, clock: FixedClock) -> MakeStaff:
 
 
 @pytest.fixture
-def staff_password() -> str:
-    return STAFF_PASSWORD
-
-
-@pytest.fixture
-def token_for(settings: Settings) -> Callable[..., dict[str, str]]:
+def token_for(staff_settings: Settings) -> Callable[..., dict[str, str]]:
     """token_for(user, now=None) -> Authorization header; ``now`` in the past makes an expired token."""
 
     def _header(user: User, now: datetime | None = None) -> dict[str, str]:
         assert user.id is not None
-        token = create_access_token(user.id, settings.secret_key, settings.token_ttl_minutes, now=now)
+        token = create_access_token(
+            user.id, staff_settings.secret_key, staff_settings.token_ttl_minutes, now=now
+        )
         return {"Authorization": f"Bearer {token}"}
 
     return _header

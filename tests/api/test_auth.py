@@ -16,20 +16,20 @@ MakeStaff = Callable[..., User]
 PASSWORD = "correct-horse-1"  # what the make_staff fixture gives every account
 
 
-def login(client: TestClient, username: str, password: str):  # noqa: ANN201
-    return client.post("/api/auth/token", data={"username": username, "password": password})
+def login(api: TestClient, username: str, password: str):  # noqa: ANN201
+    return api.post("/api/auth/token", data={"username": username, "password": password})
 
 
 def test_good_login_returns_bearer_token_usable_on_me(
-    client: TestClient, make_staff: MakeStaff, settings: Settings
+    api: TestClient, make_staff: MakeStaff, staff_settings: Settings
 ):
     make_staff("zhang.san", Role.specialist, department="苏州市公安局")
-    resp = login(client, "zhang.san", PASSWORD)
+    resp = login(api, "zhang.san", PASSWORD)
     assert resp.status_code == 200
     body = resp.json()
     assert body["token_type"] == "bearer"
-    assert body["expires_in"] == settings.token_ttl_minutes * 60
-    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert body["expires_in"] == staff_settings.token_ttl_minutes * 60
+    me = api.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert me.json()["username"] == "zhang.san"
     assert me.json()["role"] == "specialist"
@@ -37,43 +37,45 @@ def test_good_login_returns_bearer_token_usable_on_me(
     assert "password_hash" not in me.json()
 
 
-def test_token_expires_after_configured_ttl(client: TestClient, make_staff: MakeStaff, settings: Settings):
+def test_token_expires_after_configured_ttl(api: TestClient, make_staff: MakeStaff, staff_settings: Settings):
     make_staff("li.si", Role.agent)
-    token = login(client, "li.si", PASSWORD).json()["access_token"]
-    claims = jwt.decode(token, settings.secret_key, algorithms=["HS256"])
-    assert claims["exp"] - claims["iat"] == settings.token_ttl_minutes * 60
+    token = login(api, "li.si", PASSWORD).json()["access_token"]
+    claims = jwt.decode(token, staff_settings.secret_key, algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] == staff_settings.token_ttl_minutes * 60
 
 
-def test_wrong_password_and_unknown_user_get_the_same_answer(client: TestClient, make_staff: MakeStaff):
+def test_wrong_password_and_unknown_user_get_the_same_answer(api: TestClient, make_staff: MakeStaff):
     make_staff("wang.wu", Role.manager)
-    wrong = login(client, "wang.wu", "not-the-password")
-    unknown = login(client, "nobody.here", "not-the-password")
+    wrong = login(api, "wang.wu", "not-the-password")
+    unknown = login(api, "nobody.here", "not-the-password")
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.json()["error"]["code"] == "invalid_credentials"
     assert wrong.json()["error"]["message"] == "用户名或密码错误"
 
 
-def test_deactivated_user_cannot_log_in(client: TestClient, make_staff: MakeStaff):
+def test_deactivated_user_cannot_log_in(api: TestClient, make_staff: MakeStaff):
     make_staff("gone", Role.agent, active=False)
-    resp = login(client, "gone", PASSWORD)
+    resp = login(api, "gone", PASSWORD)
     assert resp.status_code == 401
     assert resp.json()["error"]["code"] == "user_inactive"
 
 
 def test_deactivated_user_token_stops_working(
-    client: TestClient, make_staff: MakeStaff, token_for: Callable[..., dict[str, str]]
+    api: TestClient, make_staff: MakeStaff, token_for: Callable[..., dict[str, str]]
 ):
     headers = token_for(make_staff("leaver", Role.agent, active=False))
-    resp = client.get("/api/auth/me", headers=headers)
+    resp = api.get("/api/auth/me", headers=headers)
     assert resp.status_code == 401
     assert resp.json()["error"]["code"] == "user_inactive"
 
 
-def test_expired_token_is_refused(client: TestClient, make_staff: MakeStaff, token_for, settings: Settings):
+def test_expired_token_is_refused(
+    api: TestClient, make_staff: MakeStaff, token_for, staff_settings: Settings
+):
     user = make_staff("late", Role.agent)
-    issued = datetime.now(UTC) - timedelta(minutes=settings.token_ttl_minutes + 1)
-    resp = client.get("/api/auth/me", headers=token_for(user, now=issued))
+    issued = datetime.now(UTC) - timedelta(minutes=staff_settings.token_ttl_minutes + 1)
+    resp = api.get("/api/auth/me", headers=token_for(user, now=issued))
     assert resp.status_code == 401
     assert resp.json()["error"]["code"] == "token_expired"
     assert resp.json()["error"]["message"] == "登录已过期，请重新登录"
@@ -91,22 +93,22 @@ def test_expired_token_is_refused(client: TestClient, make_staff: MakeStaff, tok
         ),
     ],
 )
-def test_me_without_a_valid_token(client: TestClient, staff_db, header: str | None, code: str):
-    resp = client.get("/api/auth/me", headers={"Authorization": header} if header else {})
+def test_me_without_a_valid_token(api: TestClient, header: str | None, code: str):
+    resp = api.get("/api/auth/me", headers={"Authorization": header} if header else {})
     assert resp.status_code == 401
     assert resp.json()["error"]["code"] == code
 
 
-def test_token_for_a_deleted_account_id_is_refused(client: TestClient, staff_db, settings: Settings):
+def test_token_for_a_deleted_account_id_is_refused(api: TestClient, staff_settings: Settings):
     from search_api.security import create_access_token
 
-    token = create_access_token(999_999, settings.secret_key, settings.token_ttl_minutes)
-    resp = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    token = create_access_token(999_999, staff_settings.secret_key, staff_settings.token_ttl_minutes)
+    resp = api.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401
 
 
 @pytest.mark.parametrize("form", [{}, {"username": "x"}, {"password": "y"}])
-def test_login_with_missing_fields_is_422(client: TestClient, staff_db, form: dict[str, str]):
-    resp = client.post("/api/auth/token", data=form)
+def test_login_with_missing_fields_is_422(api: TestClient, form: dict[str, str]):
+    resp = api.post("/api/auth/token", data=form)
     assert resp.status_code == 422
     assert resp.json()["error"]["code"] == "validation_failed"

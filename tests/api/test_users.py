@@ -29,29 +29,29 @@ def audit_rows(engine: Engine, username: str) -> list[AuditLog]:
         return list(session.exec(stmt.order_by(col(AuditLog.id))).all())
 
 
-def test_admin_creates_a_specialist_who_can_then_log_in(client: TestClient, admin_headers: Headers, staff_db):
+def test_admin_creates_a_specialist_who_can_then_log_in(api: TestClient, admin_headers: Headers, staff_db):
     body = new_user(username="zhou.qi", role="specialist", department="苏州市公安局")
-    resp = client.post(URL, json=body, headers=admin_headers)
+    resp = api.post(URL, json=body, headers=admin_headers)
     assert resp.status_code == 201, resp.text
     assert resp.json()["department"] == "苏州市公安局"
     assert resp.json()["role_label"] == "部门信息专员"
     assert "password" not in resp.json() and "password_hash" not in resp.json()
-    login = client.post("/api/auth/token", data={"username": "zhou.qi", "password": "s3cret-pass"})
+    login = api.post("/api/auth/token", data={"username": "zhou.qi", "password": "s3cret-pass"})
     assert login.status_code == 200
     [row] = audit_rows(staff_db, "zhou.qi")
     assert (row.action, row.actor_name, row.to_state) == ("create", "root", "active")
     assert "s3cret-pass" not in str(row.details)
 
 
-def test_agent_may_have_a_home_region(client: TestClient, admin_headers: Headers):
-    resp = client.post(URL, json=new_user(region="苏州市"), headers=admin_headers)
+def test_agent_may_have_a_home_region(api: TestClient, admin_headers: Headers):
+    resp = api.post(URL, json=new_user(region="苏州市"), headers=admin_headers)
     assert resp.status_code == 201
     assert resp.json()["region"] == "江苏省/苏州市"
 
 
 @pytest.mark.parametrize("role", ["specialist", "dept_reviewer"])
-def test_department_roles_need_a_department(client: TestClient, admin_headers: Headers, role: str):
-    resp = client.post(URL, json=new_user(role=role), headers=admin_headers)
+def test_department_roles_need_a_department(api: TestClient, admin_headers: Headers, role: str):
+    resp = api.post(URL, json=new_user(role=role), headers=admin_headers)
     assert resp.status_code == 422
     assert resp.json()["error"]["details"][0]["code"] == "department_required"
 
@@ -65,9 +65,9 @@ def test_department_roles_need_a_department(client: TestClient, admin_headers: H
     ],
 )
 def test_unknown_references_and_bad_usernames_are_422(
-    client: TestClient, admin_headers: Headers, overrides: dict[str, str], code: str
+    api: TestClient, admin_headers: Headers, overrides: dict[str, str], code: str
 ):
-    resp = client.post(URL, json=new_user(**overrides), headers=admin_headers)
+    resp = api.post(URL, json=new_user(**overrides), headers=admin_headers)
     assert resp.status_code == 422
     assert [d["code"] for d in resp.json()["error"]["details"]] == [code]
 
@@ -76,15 +76,15 @@ def test_unknown_references_and_bad_usernames_are_422(
     "overrides",
     [{"role": "superuser"}, {"role": None}, {"password": "short"}, {"username": 12}, {"extra": 1}],
 )
-def test_malformed_bodies_are_422(client: TestClient, admin_headers: Headers, overrides: dict[str, Any]):
-    resp = client.post(URL, json=new_user(**overrides), headers=admin_headers)
+def test_malformed_bodies_are_422(api: TestClient, admin_headers: Headers, overrides: dict[str, Any]):
+    resp = api.post(URL, json=new_user(**overrides), headers=admin_headers)
     assert resp.status_code == 422
     assert resp.json()["error"]["code"] == "validation_failed"
 
 
-def test_duplicate_username_is_409_and_nothing_changes(client: TestClient, admin_headers: Headers, staff_db):
-    assert client.post(URL, json=new_user(), headers=admin_headers).status_code == 201
-    again = client.post(URL, json=new_user(role="manager"), headers=admin_headers)
+def test_duplicate_username_is_409_and_nothing_changes(api: TestClient, admin_headers: Headers, staff_db):
+    assert api.post(URL, json=new_user(), headers=admin_headers).status_code == 201
+    again = api.post(URL, json=new_user(role="manager"), headers=admin_headers)
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "duplicate_username"
     assert "chen.liu" in again.json()["error"]["message"]
@@ -96,55 +96,51 @@ def test_duplicate_username_is_409_and_nothing_changes(client: TestClient, admin
     ("method", "path"), [("GET", URL), ("POST", URL), ("GET", URL + "/1"), ("PATCH", URL + "/1")]
 )
 def test_only_admins_manage_users(
-    client: TestClient, make_staff: MakeStaff, token_for, role: Role, method: str, path: str
+    api: TestClient, make_staff: MakeStaff, token_for, role: Role, method: str, path: str
 ):
     user = make_staff("someone", role, department="苏州市公安局")
-    resp = client.request(method, path, json=new_user() if method != "GET" else None, headers=token_for(user))
+    resp = api.request(method, path, json=new_user() if method != "GET" else None, headers=token_for(user))
     assert resp.status_code == 403
     assert resp.json()["error"]["code"] == "role_forbidden"
 
 
-def test_anonymous_gets_401(client: TestClient, staff_db):
-    assert client.get(URL).status_code == 401
+def test_anonymous_gets_401(api: TestClient):
+    assert api.get(URL).status_code == 401
 
 
-def test_list_filters_and_pages(client: TestClient, admin_headers: Headers, make_staff: MakeStaff):
+def test_list_filters_and_pages(api: TestClient, admin_headers: Headers, make_staff: MakeStaff):
     for i in range(3):
         make_staff(f"agent{i}", Role.agent)
     make_staff("spec", Role.specialist, department="苏州市公安局")
     make_staff("old", Role.agent, active=False)
-    everyone = client.get(URL, headers=admin_headers).json()
+    everyone = api.get(URL, headers=admin_headers).json()
     assert everyone["count"] == 6  # root + 3 agents + spec + old
-    agents = client.get(
-        URL, params={"role": "agent", "active": True, "size": 2}, headers=admin_headers
-    ).json()
+    agents = api.get(URL, params={"role": "agent", "active": True, "size": 2}, headers=admin_headers).json()
     assert agents["count"] == 3
     assert [u["username"] for u in agents["data"]] == ["agent0", "agent1"]
-    page2 = client.get(
+    page2 = api.get(
         URL, params={"role": "agent", "active": True, "size": 2, "page": 2}, headers=admin_headers
     )
     assert [u["username"] for u in page2.json()["data"]] == ["agent2"]
-    by_dept = client.get(URL, params={"department": "苏州市公安局"}, headers=admin_headers).json()
+    by_dept = api.get(URL, params={"department": "苏州市公安局"}, headers=admin_headers).json()
     assert [u["username"] for u in by_dept["data"]] == ["spec"]
 
 
 @pytest.mark.parametrize("params", [{"size": 0}, {"page": 0}, {"role": "boss"}, {"active": "perhaps"}])
-def test_list_rejects_bad_query_parameters(
-    client: TestClient, admin_headers: Headers, params: dict[str, Any]
-):
-    resp = client.get(URL, params=params, headers=admin_headers)
+def test_list_rejects_bad_query_parameters(api: TestClient, admin_headers: Headers, params: dict[str, Any]):
+    resp = api.get(URL, params=params, headers=admin_headers)
     assert resp.status_code == 422
 
 
 def test_deactivate_blocks_login_and_existing_tokens(
-    client: TestClient, admin_headers: Headers, make_staff: MakeStaff, token_for, staff_db
+    api: TestClient, admin_headers: Headers, make_staff: MakeStaff, token_for, staff_db
 ):
     user = make_staff("quitter", Role.agent)
     old_token = token_for(user)
-    resp = client.patch(f"{URL}/{user.id}", json={"active": False, "reason": "离职"}, headers=admin_headers)
+    resp = api.patch(f"{URL}/{user.id}", json={"active": False, "reason": "离职"}, headers=admin_headers)
     assert resp.status_code == 200
     assert resp.json()["active"] is False
-    assert client.get("/api/auth/me", headers=old_token).status_code == 401
+    assert api.get("/api/auth/me", headers=old_token).status_code == 401
     row = audit_rows(staff_db, "quitter")[-1]
     assert (row.action, row.from_state, row.to_state, row.reason) == (
         "deactivate",
@@ -154,32 +150,28 @@ def test_deactivate_blocks_login_and_existing_tokens(
     )
 
 
-def test_reset_password(client: TestClient, admin_headers: Headers, make_staff: MakeStaff, staff_db):
+def test_reset_password(api: TestClient, admin_headers: Headers, make_staff: MakeStaff, staff_db):
     user = make_staff("forgetful", Role.manager)
-    resp = client.patch(f"{URL}/{user.id}", json={"password": "brand-new-pass"}, headers=admin_headers)
+    resp = api.patch(f"{URL}/{user.id}", json={"password": "brand-new-pass"}, headers=admin_headers)
     assert resp.status_code == 200
     assert (
-        client.post(
-            "/api/auth/token", data={"username": "forgetful", "password": "brand-new-pass"}
-        ).status_code
+        api.post("/api/auth/token", data={"username": "forgetful", "password": "brand-new-pass"}).status_code
         == 200
     )
     assert (
-        client.post(
-            "/api/auth/token", data={"username": "forgetful", "password": "correct-horse-1"}
-        ).status_code
+        api.post("/api/auth/token", data={"username": "forgetful", "password": "correct-horse-1"}).status_code
         == 401
     )
     assert audit_rows(staff_db, "forgetful")[-1].action == "reset_password"
 
 
 def test_change_role_needs_department_and_is_audited(
-    client: TestClient, admin_headers: Headers, make_staff: MakeStaff, staff_db
+    api: TestClient, admin_headers: Headers, make_staff: MakeStaff, staff_db
 ):
     user = make_staff("mover", Role.agent)
-    refused = client.patch(f"{URL}/{user.id}", json={"role": "dept_reviewer"}, headers=admin_headers)
+    refused = api.patch(f"{URL}/{user.id}", json={"role": "dept_reviewer"}, headers=admin_headers)
     assert refused.status_code == 422
-    ok = client.patch(
+    ok = api.patch(
         f"{URL}/{user.id}",
         json={"role": "dept_reviewer", "department": "苏州市公安局"},
         headers=admin_headers,
@@ -190,16 +182,16 @@ def test_change_role_needs_department_and_is_audited(
     assert (row.action, row.from_state, row.to_state) == ("change_role", "agent", "dept_reviewer")
 
 
-def test_admin_cannot_lock_themselves_out(client: TestClient, admin_headers: Headers):
-    me = client.get("/api/auth/me", headers=admin_headers).json()
-    resp = client.patch(f"{URL}/{me['id']}", json={"active": False}, headers=admin_headers)
+def test_admin_cannot_lock_themselves_out(api: TestClient, admin_headers: Headers):
+    me = api.get("/api/auth/me", headers=admin_headers).json()
+    resp = api.patch(f"{URL}/{me['id']}", json={"active": False}, headers=admin_headers)
     assert resp.status_code == 403
     assert resp.json()["error"]["code"] == "self_lockout"
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH"])
-def test_unknown_user_id_is_404(client: TestClient, admin_headers: Headers, method: str):
-    resp = client.request(
+def test_unknown_user_id_is_404(api: TestClient, admin_headers: Headers, method: str):
+    resp = api.request(
         method, f"{URL}/9999", json={"active": False} if method == "PATCH" else None, headers=admin_headers
     )
     assert resp.status_code == 404
