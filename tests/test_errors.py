@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 
+from records.clock import FixedClock
 from records.errors import (
     Conflict,
     Forbidden,
@@ -25,6 +27,8 @@ from records.errors import (
     TooManyRequests,
     ValidationFailed,
 )
+from search_api.app import create_app
+from search_api.settings import Settings
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -59,8 +63,15 @@ def raise_kind(kind: str) -> None:
     raise errors[kind]
 
 
-@pytest.fixture
-def probed(app: FastAPI) -> Iterator[TestClient]:
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One real app for the module (none of these requests changes state), plus the probe router."""
+    settings = Settings(
+        environment="test",
+        data_dir=tmp_path_factory.mktemp("errors") / "data",
+        secret_key="error-tests-secret-key-with-32-bytes-or-more",
+    )
+    app = create_app(settings, clock=FixedClock(datetime(2026, 6, 1, 2, 0)))
     app.include_router(probe)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
@@ -91,8 +102,8 @@ def test_wrong_method_is_405_with_allow_header(client: TestClient):
 
 
 @pytest.mark.parametrize("raw", [b'{"name": ', b"not json", b'{"name": "x",}', b"\xff\xfe{}"])
-def test_malformed_json_is_422(probed: TestClient, raw: bytes):
-    resp = probed.post("/__probe/typed", content=raw, headers={"content-type": "application/json"})
+def test_malformed_json_is_422(client: TestClient, raw: bytes):
+    resp = client.post("/__probe/typed", content=raw, headers={"content-type": "application/json"})
     assert_shape(resp, 422, "malformed_json")
 
 
@@ -113,9 +124,9 @@ def test_malformed_json_on_a_real_route_is_refused_before_login(client: TestClie
     ],
 )
 def test_wrong_types_are_422_naming_the_field(
-    probed: TestClient, body: Any, params: dict[str, Any], field: Any
+    client: TestClient, body: Any, params: dict[str, Any], field: Any
 ):
-    error = assert_shape(probed.post("/__probe/typed", json=body, params=params), 422, "validation_failed")
+    error = assert_shape(client.post("/__probe/typed", json=body, params=params), 422, "validation_failed")
     assert all(CHINESE.search(d["message"]) for d in error["details"])
     if field is not None:
         assert field in [d["field"] for d in error["details"]]
@@ -134,8 +145,8 @@ def test_wrong_types_are_422_naming_the_field(
         ("crash", 500, "internal_error"),
     ],
 )
-def test_domain_errors_and_crashes_keep_the_shape(probed: TestClient, kind: str, status: int, code: str):
-    error = assert_shape(probed.get(f"/__probe/raise/{kind}"), status, code)
+def test_domain_errors_and_crashes_keep_the_shape(client: TestClient, kind: str, status: int, code: str):
+    error = assert_shape(client.get(f"/__probe/raise/{kind}"), status, code)
     assert "boom" not in error["message"]  # internals never leak to the caller
 
 
