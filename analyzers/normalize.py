@@ -8,6 +8,7 @@ it can never glue or split tokens differently in documents and queries.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from functools import lru_cache
@@ -19,14 +20,17 @@ import opencc
 _LONE_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 
+def _is_separator(char: str) -> bool:
+    category = unicodedata.category(char)
+    return char != "." and (category[0] in "PS" or category in ("Cc", "Cf", "Cs"))
+
+
 @lru_cache(maxsize=1)
 def _punctuation_table() -> dict[int, str]:
-    """Every punctuation/symbol character of the BMP (and "_") → space, for C-speed str.translate."""
-    table = {
-        code: " "
-        for code in range(0x10000)
-        if unicodedata.category(chr(code))[0] in "PS" and chr(code) != "."
-    }
+    """Punctuation, symbols, control/format characters and lone surrogates of the BMP (and "_")
+    → space, for C-speed str.translate. Surrogates must go: the segmenter cannot encode them."""
+    codes = itertools.chain(range(0x10000), range(0x1F000, 0x1FB00), range(0xE0000, 0xE0080))  # + emoji
+    table = {code: " " for code in codes if _is_separator(chr(code))}
     table[ord("_")] = " "
     return table
 

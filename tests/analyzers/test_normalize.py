@@ -25,6 +25,8 @@ from analyzers.normalize import has_traditional, normalize
         ("①办理 ㈠材料", "1办理 一 材料"),  # NFKC may produce punctuation: removed too
         ("  多个   空格\t\n换行 ", "多个 空格 换行"),
         ("", ""),
+        ("\ud800居住证\x00\u200b\ufeff", "居住证"),  # lone surrogate, control and format characters
+        ("😀居住证😀", "居住证"),
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
