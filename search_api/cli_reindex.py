@@ -10,12 +10,14 @@ from search_api.settings import Settings
 
 
 def run_reindex(settings: Settings, engine: Engine) -> None:
-    """Build a fresh index from the store and switch to it; prints how many entries went in."""
+    """Build a fresh index from the store and switch to it; prints how many entries went in.
+
+    The callback matches indexer.reindex.rebuild's ``progress(done, total)``.
+    """
+    from analyzers.pipeline import Analyzer
     from indexer.reindex import rebuild
 
-    from analyzers.pipeline import Analyzer
-
-    analyzer = Analyzer(settings.dictionary_dir)
+    analyzer = Analyzer(settings.dictionary_dir, poll_seconds=None)  # one-off: no file watching
     columns = (TextColumn("重建索引"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("reindex", total=None)

@@ -212,6 +212,18 @@ def test_unusable_files_exit_2(migrated: dict[str, str], tmp_path: Path, make: A
     assert count(migrated, Entry) == 0
 
 
+def test_reindex_rebuilds_from_the_store(migrated: dict[str, str], tmp_path: Path):
+    path = write_jsonl(
+        tmp_path / "e.jsonl", [entry("R-1"), entry("R-2"), entry("R-3", effective_to="2024-12-31")]
+    )
+    assert hotline(migrated, "import", str(path), "--publish").exit_code == 0
+    result = hotline(migrated, "reindex")
+    assert result.exit_code == 0, result.output
+    assert "2 条条目" in result.output  # the expired entry is not searchable
+    current = Path(migrated["DATA_DIR"]) / "index"
+    assert any(p.name.startswith("entries-") for p in current.iterdir())
+
+
 def test_commands_refuse_an_unmigrated_store(env: dict[str, str]):
     result = hotline(env, "users", "list")
     assert result.exit_code == 2
