@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _include_routers(app: FastAPI) -> None:
     """Each area's router; add new areas here."""
-    from search_api.routes import auth, desk, dictionary, health, search, users
+    from search_api.routes import auth, desk, dictionary, entries, health, search, users
 
     app.include_router(health.router)
     app.include_router(auth.router)
@@ -62,3 +62,4 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(dictionary.router)
     app.include_router(search.router)
     app.include_router(desk.router)
+    app.include_router(entries.router)

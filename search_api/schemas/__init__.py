@@ -1,0 +1,1 @@
+"""Request bodies of the API (pydantic models with length limits)."""
