@@ -208,6 +208,16 @@ def test_taken_port_fails_loudly_and_leaves_no_pid(tmp_path: Path) -> None:
     assert not (tmp_path / "opensearch.pid").exists()
 
 
+def test_start_past_its_deadline_stops_the_jvm_and_leaves_no_pid(tmp_path: Path) -> None:
+    # --timeout 0: the deadline has passed at the first health poll, long before any JVM is ready.
+    result = run_script("start", "--base", str(tmp_path), "--port", str(free_port_block(1)), "--timeout", "0")
+    assert result.returncode == 1
+    assert "not healthy within 0s" in result.stderr
+    assert not (tmp_path / "opensearch.pid").exists()
+    pid = int(result.stderr.split("(pid ", 1)[1].split(",", 1)[0])
+    assert not Path(f"/proc/{pid}").exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
