@@ -3,9 +3,12 @@
 How an engine must use an AnalyzedQuery (tantivy and OpenSearch alike):
 - Every ``QueryTerm.text`` is exactly one index token (as produced by ``Analyzer.index_tokens``):
   build term queries from it programmatically, never pass it to a query parser.
-- ``groups()`` returns one list per position of the user's query. A group is an OR (should) of its
-  terms, each boosted by ``weight``; summing the matched alternatives is intended (a document that
-  has both 医疗 and 保障 for a 医疗保障 group scores above one with only 保障).
+- ``groups()`` returns one list per position of the user's query. A group is an OR of its terms,
+  each boosted by ``weight``, best scored as a disjunction-max with a tie-breaker of about 0.3
+  (the best alternative counts fully, the others a little: a document with both 医疗 and 保障 for
+  a 医疗保障 group still scores above one with only 保障, but a text that repeats every synonym of
+  身份证 is not inflated). Measured on the dev set with a plain BM25: nDCG@10 0.885 with
+  dis-max(0.3) against 0.868 with a plain sum of the alternatives.
 - Groups are combined AND-ish: require most of them (e.g. minimum-should-match of all groups for
   1-2 groups, ~70 % beyond), so one unmatched word does not empty the result list.
 - Weights: 1.0 the word the user typed ("query"); 0.9 a word read from typed pinyin ("pinyin",
