@@ -17,6 +17,7 @@ from records.errors import AppError
 from records.models import User
 from search_api import cli_users
 from search_api.cli_common import console, err_console, fail, settings_from_env, store_from_env
+from search_api.cli_reindex import run_reindex
 from search_api.startup import StartupError, check_search, ensure_secret, require_schema, run_migrations
 
 app = typer.Typer(
@@ -102,8 +103,6 @@ def reindex() -> None:
 
     Example: hotline reindex
     """
-    from search_api.cli_reindex import run_reindex
-
     settings, engine = store_from_env()
     run_reindex(settings, engine)
 
@@ -129,6 +128,9 @@ def serve(
         if demo:
             run_migrations(settings)
             _load_demo(engine, settings)
+            # A fresh index on every demo start: cheap for the demo's size, and it follows any
+            # analyzer or dictionary change since the last start (no "needs reindex" state).
+            run_reindex(settings, engine)
         else:
             require_schema(engine)
     except StartupError as exc:

@@ -254,6 +254,27 @@ def test_serve_without_demo_needs_a_migrated_store(env: dict[str, str]):
     assert "hotline migrate" in result.output
 
 
+def test_serve_demo_prepares_everything_then_hands_over_to_uvicorn(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    """Everything up to the uvicorn call is ours; uvicorn itself is stubbed so the test can return."""
+    import uvicorn
+
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append((a, kw)))
+    first = hotline(env, "serve", "--demo", "--port", "8765", "--workers", "2")
+    assert first.exit_code == 0, first.output
+    assert "http://127.0.0.1:8765/" in first.output
+    assert "admin" in first.output and "demo-pass-5" in first.output  # accounts and passwords shown
+    assert "条条目" in first.output  # the index was rebuilt
+    [(args, kwargs)] = calls
+    assert args == ("search_api.app:create_app",)
+    assert kwargs["factory"] is True and kwargs["workers"] == 2 and kwargs["port"] == 8765
+    again = hotline(env, "serve", "--demo", "--port", "8765")
+    assert again.exit_code == 0
+    assert "新建 0" in again.output and "新建账号 0 个" in again.output  # idempotent restart
+
+
 def test_demo_loader_is_idempotent(migrated: dict[str, str], tmp_path: Path):
     demo = tmp_path / "demo"
     demo.mkdir()
