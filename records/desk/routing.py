@@ -21,7 +21,7 @@ from records.models import Category, Department, Entry, EntryVersion, Region
 Tokenize = Callable[[str], list[str]]
 
 SAME_REGION = 1.0
-ANCESTOR_REGION = 0.6  # a province department for a city question
+ANCESTOR_REGION = 0.5  # a province department for a city question
 DESCENDANT_REGION = 0.3  # a city department for a province-wide question
 OTHER_REGION = 0.02
 CATEGORY_EXACT, CATEGORY_SIBLING, CATEGORY_TOP = 1.0, 0.7, 0.4
