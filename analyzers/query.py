@@ -21,6 +21,7 @@ WEIGHT_MISTYPED = 0.3
 MIN_PINYIN_COVERAGE = 0.6
 
 _LETTERS = re.compile(r"^[a-z]+$")
+_CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass
@@ -50,7 +51,8 @@ class QueryBuilder:
             for number, group in enumerate(g for g in groups if g.terms)
             for text, (weight, origin) in group.terms.items()
         )
-        return AnalyzedQuery(normalized=normalized, terms=terms)
+        chars = dict.fromkeys(c for c in _CJK_CHARS.findall(normalized) if not self.segmenter.is_stopword(c))
+        return AnalyzedQuery(normalized=normalized, terms=terms, chars=tuple(chars))
 
     def _word_groups(self, spans: list[tuple[str, int, int]], text: str) -> list[_Group]:
         groups: list[_Group] = []

@@ -47,6 +47,9 @@ class QueryTerm:
 class AnalyzedQuery:
     normalized: str
     terms: tuple[QueryTerm, ...] = field(default_factory=tuple)
+    # Distinct Chinese characters of the query (single-character stopwords left out), for an
+    # engine that indexes Analyzer.char_tokens into a field of its own; see the module docstring.
+    chars: tuple[str, ...] = field(default_factory=tuple)
 
     def groups(self) -> list[list[QueryTerm]]:
         by_group: dict[int, list[QueryTerm]] = {}

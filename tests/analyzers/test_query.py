@@ -69,3 +69,7 @@ def test_version_is_stable_for_the_same_files() -> None:
 
 def test_char_tokens_are_the_chinese_characters_only(analyzer: Analyzer) -> None:
     assert analyzer.char_tokens("身份證，B超12345！") == ["身", "份", "证", "超"]
+
+
+def test_query_chars_are_distinct_and_skip_stopword_characters(analyzer: Analyzer) -> None:
+    assert analyzer.analyze_query("身份证的身份，B超").chars == ("身", "份", "证", "超")
