@@ -8,6 +8,7 @@ commit or a switched CURRENT by a cheap stat at most every ``refresh_seconds``.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Iterable
@@ -73,6 +74,7 @@ class TantivyEngine:
         self._pending: dict[str, int] = {}
         self._regions: dict[str, tuple[str, ...]] = {}
         self._checked = 0.0
+        self._questions: tuple[object, int] = (None, 1)
         self._dir, self._index, self._stamp = self._open()
 
     # -- directory and reader state ---------------------------------------------------------
@@ -303,7 +305,13 @@ class TantivyEngine:
         for score, address in found:
             payload = self._payload(searcher, address)
             candidates.append((payload["id"], payload["question"], payload["answer"], score))
-        return rank_matches(self.analyzer, question[:MAX_QUERY_CHARS], analyzed, candidates, size)
+        total = self._question_total(searcher)
+
+        def idf(token: str) -> float:
+            df = searcher.doc_freq("qtext_t", token)
+            return math.log(1 + (total - df + 0.5) / (df + 0.5))
+
+        return rank_matches(self.analyzer, question[:MAX_QUERY_CHARS], analyzed, candidates, size, idf)
 
     def related(self, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:
         from indexer.related import find_related
@@ -326,8 +334,16 @@ class TantivyEngine:
         out.sort(key=lambda s: (not s.startswith(text), len(s)))
         return out[:size]
 
-    def count(self, kind: str = KIND_ENTRY) -> int:
-        return int(self.searcher().search(tq.kind_filter(self.schema, kind), limit=1, count=True).count)
+    def _question_total(self, searcher: tantivy.Searcher) -> int:
+        """Number of question docs for IDF, counted once per index generation."""
+        key = (self._dir, self._stamp)
+        if self._questions[0] != key:
+            self._questions = (key, max(self.count(KIND_QUESTION, searcher), 1))
+        return self._questions[1]
+
+    def count(self, kind: str = KIND_ENTRY, searcher: tantivy.Searcher | None = None) -> int:
+        searcher = searcher or self.searcher()
+        return int(searcher.search(tq.kind_filter(self.schema, kind), limit=1, count=True).count)
 
     def health(self) -> dict[str, Any]:
         built = layout.read_analyzer_version(self._dir)
