@@ -14,6 +14,7 @@ WEIGHT_QUERY = 1.0
 WEIGHT_PINYIN = 0.9
 WEIGHT_SYNONYM = 0.8
 WEIGHT_CORRECTION = 0.7
+WEIGHT_INITIALS = 0.6
 WEIGHT_SUBTOKEN = 0.6
 # A typed single character inside a repaired window: most likely the mistyped one.
 WEIGHT_MISTYPED = 0.3
@@ -68,6 +69,10 @@ class QueryBuilder:
                 continue
             group = _Group(start, end)
             group.add(word, WEIGHT_QUERY, "query")
+            if _LETTERS.match(word) and not self.segmenter.has_word(word):
+                for meant in self.pinyin.from_initials(word):
+                    group.add(meant, WEIGHT_INITIALS, "pinyin")
+                    self._add_synonyms(group, meant, WEIGHT_INITIALS)
             for sub in self.segmenter.sub_tokens(word):
                 group.add(sub, WEIGHT_SUBTOKEN, "subtoken")
             self._add_synonyms(group, word, 1.0)

@@ -21,6 +21,7 @@ from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.pinyin_dict import pinyin_dict
 
 MIN_WORD_CHARS = 2
+MIN_INITIALS, MAX_INITIALS = 3, 6
 MAX_WINDOW_CHARS = 7
 # A window that is itself a known word is only corrected when the correction is this many
 # times more frequent AND the window is rare in general Chinese (身分证 → 身份证, while 检疫 is
@@ -108,6 +109,7 @@ class PinyinIndex:
         self.freq: dict[str, int] = {}
         by_key: dict[str, set[str]] = {}
         by_fuzzy: dict[str, set[str]] = {}
+        by_initials: dict[str, set[str]] = {}
         for word in vocabulary:
             if len(word) < MIN_WORD_CHARS or not _CJK.fullmatch(word):
                 continue
@@ -116,8 +118,11 @@ class PinyinIndex:
                 by_key.setdefault(key, set()).add(word)
                 if len(word) >= MIN_FUZZY_CHARS:
                     by_fuzzy.setdefault(fuzzy(key), set()).add(word)
+            if len(word) >= MIN_INITIALS and all(char_pinyin(c) for c in word):
+                by_initials.setdefault("".join(char_pinyin(c)[0] for c in word), set()).add(word)
         self._by_key = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_key.items()}
         self._by_fuzzy = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_fuzzy.items()}
+        self._by_initials = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_initials.items()}
         self._longest_key = max((len(k) for k in self._by_key), default=0)
 
     def __len__(self) -> int:
@@ -164,6 +169,14 @@ class PinyinIndex:
                         found.extend(Correction(begin, end, typed, w) for w in candidates[:2])
                         taken[begin:end] = [True] * size
         return sorted(found, key=lambda c: c.start)
+
+    def from_initials(self, letters: str) -> list[str]:
+        """Words abbreviated by pinyin initials, as agents type them (sfz → 身份证, gjj → 公积金).
+
+        Only three letters or more: two-letter initials are too ambiguous (sb → 上班 or 社保)."""
+        if not MIN_INITIALS <= len(letters) <= MAX_INITIALS:
+            return []
+        return self._by_initials.get(letters, [])[:2]
 
     def decode(self, letters: str) -> tuple[list[str], int]:
         """Best reading of a pinyin letter run as vocabulary words: (words, letters left uncovered)."""

@@ -96,3 +96,18 @@ def test_is_pinyin(letters: str, expected: bool) -> None:
 def test_english_words_are_kept_as_typed(analyzer: Analyzer) -> None:
     query = analyzer.analyze_query("app 下载")
     assert [t.text for t in query.terms if t.origin == "query"] == ["app", "下载"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("sfz", "身份证"), ("gjj", "公积金"), ("ydjy", "异地就医"), ("SQZN", "随迁子女")]
+)
+def test_pinyin_initials_map_to_dictionary_words(analyzer: Analyzer, typed: str, meant: str) -> None:
+    (group,) = analyzer.analyze_query(typed).groups()
+    weights = {t.text: t.weight for t in group}
+    assert weights[typed.lower()] == 1.0
+    assert weights[meant] == 0.6
+
+
+@pytest.mark.parametrize("typed", ["sb", "pdf", "ok", "app", "ct"])
+def test_short_or_known_letter_words_are_not_read_as_initials(analyzer: Analyzer, typed: str) -> None:
+    assert recovered(analyzer.analyze_query(typed)) == set()
