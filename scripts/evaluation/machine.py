@@ -26,7 +26,16 @@ def describe() -> dict[str, str]:
         "ram": ram,
         "python": platform.python_version(),
         "kernel": platform.release(),
+        "load_before": load_average(),
     }
+
+
+def load_average() -> str:
+    """1/5/15-minute load: other work on the same cores skews every figure, so it is printed too."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def rss_mb(pid: int) -> tuple[float, float]:

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -22,6 +21,9 @@ from records.clock import Clock
 from records.db import make_engine
 from search_api.app import create_app
 from search_api.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 EVAL_SECRET = "eval-only-secret-key-at-least-32-bytes-long"
 SETTLE_SECONDS = 0.6  # readers follow the writer's commits every ~100-200 ms
@@ -68,6 +70,8 @@ def wait_for_index(db: Engine, timeout: float = 600.0) -> None:
 
 @contextmanager
 def running_app(store: Store) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient  # only the eval needs it; importing it warns
+
     app = create_app(store.settings, clock=store.clock)
     with TestClient(app) as client:
         wait_for_index(store.db)
