@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.codelibs.opensearch.runner.OpenSearchRunner;
 import org.opensearch.cluster.health.ClusterHealthStatus;
@@ -63,7 +64,9 @@ public final class DevCluster {
         final long started = System.nanoTime();
         final OpenSearchRunner runner = new OpenSearchRunner();
         final CountDownLatch closed = new CountDownLatch(1);
+        final AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             closeQuietly(runner);
             closed.countDown();
         }, "devcluster-shutdown"));
@@ -83,7 +86,7 @@ public final class DevCluster {
             return EXIT_START_FAILED;
         }
         reportHealth(runner, options, started);
-        return awaitShutdown(runner, closed);
+        return awaitShutdown(runner, closed, stopping);
     }
 
     /**
@@ -107,10 +110,12 @@ public final class DevCluster {
     }
 
     /** Waits for SIGTERM/SIGINT; exits on its own if every node has closed without one. */
-    private static int awaitShutdown(final OpenSearchRunner runner, final CountDownLatch closed) {
+    private static int awaitShutdown(final OpenSearchRunner runner, final CountDownLatch closed,
+            final AtomicBoolean stopping) {
         try {
             while (!closed.await(1, TimeUnit.SECONDS)) {
-                if (runner.isClosed()) {
+                // Nodes closing because the hook is closing them is the normal way out, not a failure.
+                if (!stopping.get() && runner.isClosed()) {
                     System.err.println("[devcluster] FAILED: all nodes closed without a shutdown request");
                     return EXIT_NODES_CLOSED;
                 }
