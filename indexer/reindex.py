@@ -55,9 +55,9 @@ def _init_worker(dictionary_dir: Path | None) -> None:
     _worker_builder = DocBuilder(Analyzer(dictionary_dir, poll_seconds=None).index_tokens)
 
 
-def _analyze_batch(docs: list[IndexDoc]) -> list[dict[str, Any]]:
+def _analyze_batch(docs: list[IndexDoc]) -> list[list[str]]:
     assert _worker_builder is not None
-    return [_worker_builder.analyze(doc) for doc in docs]
+    return [_worker_builder.documents(doc) for doc in docs]
 
 
 def rebuild(
@@ -93,7 +93,7 @@ def rebuild(
             for chunk in batched(ids, BATCH):
                 docs = [d for d in load_docs(session, chunk, clock.today()).values() if d is not None]
                 if pool is None:
-                    pending.append((docs, [engine.builder.analyze(d) for d in docs]))
+                    pending.append((docs, [engine.builder.documents(d) for d in docs]))
                 else:
                     pending.append((docs, pool.submit(_analyze_batch, docs)))
                 if len(pending) > processes:
@@ -119,8 +119,8 @@ def rebuild(
 def _flush(engine: TantivyEngine, item: tuple[list[IndexDoc], Any]) -> int:
     docs, analyzed = item
     results = analyzed if isinstance(analyzed, list) else analyzed.result()
-    for doc, fields in zip(docs, results, strict=True):
-        engine.add_fresh(doc, fields)
+    for documents in results:
+        engine.add_fresh(documents)
     return len(docs)
 
 

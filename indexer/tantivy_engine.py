@@ -177,17 +177,17 @@ class TantivyEngine:
                 skipped += 1
                 continue
             writer.delete_documents_by_term("id", doc.id)
-            for item in self.builder.build(doc):
-                writer.add_document(item)
+            for item in self.builder.documents(doc):
+                writer.add_json(item)
             known[doc.id] = self._pending[doc.id] = doc.version
             applied += 1
         return IndexOutcome(applied, skipped)
 
-    def add_fresh(self, doc: IndexDoc, analyzed: dict[str, Any]) -> None:
-        """Bulk path for a rebuild into an empty directory: no version look-ups."""
+    def add_fresh(self, documents: list[str]) -> None:
+        """Bulk path for a rebuild into an empty directory: prepared JSON, no version look-ups."""
         writer = self._get_writer()
-        for item in self.builder.build(doc, analyzed):
-            writer.add_document(item)
+        for item in documents:
+            writer.add_json(item)
 
     def delete(self, doc_ids: list[tuple[str, int]]) -> IndexOutcome:
         writer = self._get_writer()
@@ -198,7 +198,7 @@ class TantivyEngine:
                 skipped += 1
                 continue
             writer.delete_documents_by_term("id", doc_id)
-            writer.add_document(DocBuilder.tombstone(doc_id, version))
+            writer.add_json(DocBuilder.tombstone(doc_id, version))
             known[doc_id] = self._pending[doc_id] = version
             applied += 1
         return IndexOutcome(applied, skipped)

@@ -14,6 +14,7 @@ Kinds of tantivy documents, all keyed by the entry's public id in ``id``:
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date
 from typing import Any
@@ -62,8 +63,17 @@ def region_prefixes(path: tuple[str, ...]) -> list[str]:
     return ["/".join(path[: i + 1]) for i in range(len(path))]
 
 
+def _payload(value: dict[str, Any]) -> str:
+    """Stored bytes field, base64 in the JSON document form tantivy's add_json accepts."""
+    return base64.b64encode(json.dumps(value, ensure_ascii=False).encode()).decode()
+
+
 class DocBuilder:
-    """Turns IndexDocs into tantivy documents; ``tokens`` is the Analyzer's index_tokens."""
+    """Turns IndexDocs into tantivy JSON documents; ``tokens`` is the Analyzer's index_tokens.
+
+    Why JSON strings: they are picklable, so a rebuild runs all of this (segmentation, pinyin,
+    payloads) in worker processes and the writer process only calls ``add_json``.
+    """
 
     def __init__(self, tokens: Any) -> None:
         self._tokens = tokens
@@ -71,83 +81,70 @@ class DocBuilder:
     def _joined(self, *texts: str) -> str:
         return " ".join(token for text in texts if text for token in self._tokens(text))
 
-    def _common(self, doc: tantivy.Document, item: IndexDoc, kind: str) -> None:
-        doc.add_text("id", item.id)
-        doc.add_text("kind", kind)
-        doc.add_text("doc_type", item.doc_type)
-        doc.add_integer("version", item.version)
-        doc.add_integer("eff_to", yyyymmdd(item.effective_to))
-        for prefix in region_prefixes(item.region_path):
-            doc.add_text("region_anc", prefix)
-        doc.add_text("region_self", "/".join(item.region_path))
+    @staticmethod
+    def _common(item: IndexDoc, kind: str) -> dict[str, Any]:
+        return {
+            "id": item.id,
+            "kind": kind,
+            "doc_type": item.doc_type,
+            "version": item.version,
+            "eff_to": yyyymmdd(item.effective_to),
+            "region_anc": region_prefixes(item.region_path),
+            "region_self": "/".join(item.region_path),
+        }
 
-    def analyze(self, item: IndexDoc) -> dict[str, Any]:
-        """The expensive part (segmentation), kept picklable so a rebuild can fan it out."""
+    def documents(self, item: IndexDoc) -> list[str]:
+        asked = [
+            (text, qa.answer, self._joined(text))
+            for qa in item.qas
+            for text in (qa.question, *qa.similar_questions)
+            if text.strip()
+        ]
         questions = [qa.question for qa in item.qas]
-        similar = [s for qa in item.qas for s in qa.similar_questions]
+        entry = self._common(item, KIND_ENTRY)
         fields = {
             "title_t": self._joined(item.title),
-            "question_t": self._joined(*questions, *similar),
+            "question_t": " ".join(tokens for _, _, tokens in asked),  # each question cut once
             "keywords_t": self._joined(*item.keywords),
             "category_t": self._joined(*item.category_path[1:]),
             "answer_t": self._joined(*(qa.answer for qa in item.qas)),
             "interp_t": self._joined(item.interpretation),
             "body_t": self._joined(item.original_text),
         }
-        asked = [
-            [text, qa.answer, self._joined(text)]
-            for qa in item.qas
-            for text in (qa.question, *qa.similar_questions)
-            if text.strip()
-        ]
-        return {"fields": fields, "questions": asked}
-
-    def build(self, item: IndexDoc, analyzed: dict[str, Any] | None = None) -> list[tantivy.Document]:
-        analyzed = analyzed or self.analyze(item)
-        entry = tantivy.Document()
-        self._common(entry, item, KIND_ENTRY)
-        questions = [qa.question for qa in item.qas]
-        for name, value in analyzed["fields"].items():
-            if value:
-                entry.add_text(name, value)
+        entry.update({name: value for name, value in fields.items() if value})
         if item.theme:
-            entry.add_text("theme", item.theme)
+            entry["theme"] = item.theme
         if item.department:
-            entry.add_text("department", item.department)
-        for i, level in enumerate(item.category_path):
-            entry.add_text("category", level)
-            entry.add_text("category", "/".join(item.category_path[: i + 1]))
-        for text in (item.title, *questions):
-            entry.add_text("suggest", text)
-            entry.add_text("suggest", f"{pinyin_initials(text)}\x1f{text}")
-        payload = {
-            "title": item.title,
-            "region": item.region,
-            "region_path": list(item.region_path),
-            "department": item.department,
-            "theme": item.theme,
-            "questions": questions,
-            "similar": [list(qa.similar_questions) for qa in item.qas],
-            "snippet": (item.interpretation or item.original_text)[:SNIPPET_SOURCE_CHARS],
-            "answers": [qa.answer[:500] for qa in item.qas],
-            "key": dedupe_key(item.title, item.region_path),
-        }
-        entry.add_bytes("payload", json.dumps(payload, ensure_ascii=False).encode())
-        docs = [entry]
-        for text, answer, tokens in analyzed["questions"]:
-            question = tantivy.Document()
-            self._common(question, item, KIND_QUESTION)
-            question.add_text("qtext_t", tokens)
-            body = {"question": text, "answer": answer, "title": item.title}
-            question.add_bytes("payload", json.dumps(body, ensure_ascii=False).encode())
-            docs.append(question)
-        return docs
+            entry["department"] = item.department
+        entry["category"] = [
+            value
+            for i, level in enumerate(item.category_path)
+            for value in (level, "/".join(item.category_path[: i + 1]))
+        ]
+        entry["suggest"] = [
+            value for text in (item.title, *questions) for value in (text, f"{pinyin_initials(text)}\x1f{text}")
+        ]
+        entry["payload"] = _payload(
+            {
+                "title": item.title,
+                "region": item.region,
+                "region_path": list(item.region_path),
+                "department": item.department,
+                "theme": item.theme,
+                "questions": questions,
+                "snippet": (item.interpretation or item.original_text)[:SNIPPET_SOURCE_CHARS],
+                "answers": [qa.answer[:500] for qa in item.qas],
+                "key": dedupe_key(item.title, item.region_path),
+            }
+        )
+        out = [json.dumps(entry, ensure_ascii=False)]
+        for text, answer, tokens in asked:
+            question = self._common(item, KIND_QUESTION)
+            question["qtext_t"] = tokens
+            question["payload"] = _payload({"question": text, "answer": answer, "title": item.title})
+            out.append(json.dumps(question, ensure_ascii=False))
+        return out
 
     @staticmethod
-    def tombstone(doc_id: str, version: int) -> tantivy.Document:
-        doc = tantivy.Document()
-        doc.add_text("id", doc_id)
-        doc.add_text("kind", KIND_TOMBSTONE)
-        doc.add_integer("version", version)
-        doc.add_integer("eff_to", 0)
-        return doc
+    def tombstone(doc_id: str, version: int) -> str:
+        return json.dumps({"id": doc_id, "kind": KIND_TOMBSTONE, "version": version, "eff_to": 0})
