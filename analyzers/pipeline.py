@@ -67,6 +67,7 @@ class Analyzer:
         self.poll_seconds = poll_seconds
         self._lock = threading.Lock()
         self._last_poll = time.monotonic()
+        self._rejected_stamp: tuple[tuple[str, int, int], ...] | None = None
         data = load(dictionary_dir)
         if data.errors:
             log.warning("analyzer data files have problems: %s", "; ".join(data.errors))
@@ -138,11 +139,13 @@ class Analyzer:
         if now - self._last_poll < interval:
             return None
         self._last_poll = now
-        if file_stamp(resolve_paths(self.dictionary_dir)) == self._state.stamp:
+        stamp = file_stamp(resolve_paths(self.dictionary_dir))
+        if stamp in (self._state.stamp, self._rejected_stamp):
             return None
         try:
             return self.reload()
         except ValidationFailed as exc:
+            self._rejected_stamp = stamp  # warn once per bad edit, not once a second
             log.warning("dictionary edit not applied: %s", exc.details)
             return None
 

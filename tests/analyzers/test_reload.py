@@ -135,3 +135,21 @@ def test_index_state_detects_a_change_applied_by_another_process(tmp_path: Path)
     index_dir = tmp_path / "index"
     index_state.apply_reload(index_dir, _Versions("v1", "t1"), tokenization_changed=False)
     assert index_state.apply_reload(index_dir, _Versions("v2", "t2"), tokenization_changed=False) is True
+
+
+def test_polling_keeps_serving_after_a_bad_edit_and_takes_the_fix(
+    edit: Callable[[Path, str], None], dict_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    analyzer = Analyzer(dict_dir, poll_seconds=0.0)
+    before = analyzer.version
+    edit(dict_dir / "synonyms.txt", "只有一个词\n")
+    assert analyzer.maybe_reload() is None and analyzer.maybe_reload() is None
+    assert analyzer.version == before
+    assert sum("not applied" in r.message for r in caplog.records) == 1
+    path = dict_dir / "synonyms.txt"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("只有一个词\n", "苏康码 => 健康码\n"), encoding="utf-8"
+    )
+    _touch_later(path)
+    result = analyzer.maybe_reload()
+    assert result is not None and result.synonyms_changed
