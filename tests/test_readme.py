@@ -67,3 +67,26 @@ def test_demo_accounts_table_matches_the_demo_data():
     users = json.loads((ROOT / "records" / "demo" / "users.json").read_text(encoding="utf-8"))
     for user in users:
         assert f"| `{user['username']}` | `{user['password']}` | {user['role']}" in README, user["username"]
+
+
+def test_scripts_test_never_passes_when_nothing_was_collected():
+    """pytest's exit code 5 ("no tests ran") must fail CI, not look like a green run."""
+    import subprocess
+
+    result = subprocess.run(
+        [
+            "bash",
+            str(ROOT / "scripts" / "test"),
+            "tests/test_readme.py",
+            "-k",
+            "no_test_has_this_name",
+            "-p",
+            "no:cacheprovider",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "collected no tests" in result.stderr
