@@ -90,3 +90,13 @@ def test_scripts_test_never_passes_when_nothing_was_collected():
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "collected no tests" in result.stderr
+
+
+def test_every_api_route_is_in_the_readme(tmp_path: Path):
+    """The API table lists every route the app serves; a new router must be documented there."""
+    from search_api.app import create_app
+
+    spec = create_app(Settings(environment="test", data_dir=tmp_path, secret_key="x" * 40)).openapi()
+    api_section = README.split("## API", 1)[1].split("\n## ", 1)[0]
+    missing = [path for path in spec["paths"] if f"`{path}`" not in api_section]
+    assert not missing, f"add these routes to the README's API section: {missing}"
