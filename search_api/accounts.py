@@ -50,6 +50,9 @@ _DUMMY_HASH = hash_password("timing-equalizer-not-a-real-password")
 
 def authenticate(session: Session, username: str, password: str) -> User:
     """Return the active user with these credentials, or raise one indistinguishable 401."""
+    if len(username) > 64 or len(password) > PASSWORD_MAX:
+        # No account can have these; refusing before argon2 keeps huge inputs from costing CPU.
+        raise Unauthorized(INVALID_CREDENTIALS, code="invalid_credentials")
     user = session.exec(select(User).where(User.username == username.strip())).first()
     if user is None:
         verify_password(password, _DUMMY_HASH)

@@ -33,6 +33,7 @@ from search_api.security import create_access_token
 from search_api.settings import Settings
 
 STAFF_PASSWORD = "correct-horse-1"
+START = datetime(2026, 6, 1, 2, 0, 0)  # 10:00 Beijing time
 MakeStaff = Callable[..., User]
 
 
@@ -72,7 +73,7 @@ def staff_env(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path)
         indexer_poll_seconds=0.05,
         secret_key="staff-tests-secret-key-with-32-bytes-or-more",
     )
-    clock = FixedClock(datetime(2026, 6, 1, 2, 0, 0))
+    clock = FixedClock(START)
     db = make_engine(settings.effective_database_url)
     with TestClient(create_app(settings, clock=clock)) as client:
         yield StaffEnv(settings, clock, client, db)
@@ -81,9 +82,10 @@ def staff_env(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path)
 
 @pytest.fixture
 def api(staff_env: StaffEnv) -> TestClient:
-    """The module's client over a store with no accounts and no account audit rows."""
+    """The module's client over a store with no accounts, no account audit rows, the clock reset."""
+    staff_env.clock.set(START)
     with Session(staff_env.db) as session:
-        session.exec(delete(AuditLog).where(col(AuditLog.object_type) == "user"))  # type: ignore[call-overload]
+        session.exec(delete(AuditLog).where(col(AuditLog.object_type).in_(("user", "login"))))  # type: ignore[call-overload]
         session.exec(delete(User))  # type: ignore[call-overload]
         session.commit()
     return staff_env.client

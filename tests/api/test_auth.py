@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
 
-from records.models import Role, User
+from records.models import AuditLog, Role, User
 from search_api.settings import Settings
 
 MakeStaff = Callable[..., User]
@@ -112,3 +113,29 @@ def test_login_with_missing_fields_is_422(api: TestClient, form: dict[str, str])
     resp = api.post("/api/auth/token", data=form)
     assert resp.status_code == 422
     assert resp.json()["error"]["code"] == "validation_failed"
+
+
+def test_repeated_failures_lock_the_username_for_a_while(
+    api: TestClient, make_staff: MakeStaff, staff_env, staff_db
+):
+    make_staff("target", Role.admin)
+    make_staff("bystander", Role.agent)
+    for _ in range(10):
+        assert login(api, "target", "guess-guess").status_code == 401
+    locked = login(api, "target", PASSWORD)  # even the right password, while locked
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "too_many_login_failures"
+    assert locked.headers["retry-after"] == "900"
+    assert login(api, "bystander", PASSWORD).status_code == 200
+    with Session(staff_db) as session:
+        rows = session.exec(select(AuditLog).where(AuditLog.object_type == "login")).all()
+    assert len(rows) == 10 and {r.object_id for r in rows} == {"target"}
+    staff_env.clock.advance(minutes=16)
+    assert login(api, "target", PASSWORD).status_code == 200
+
+
+def test_overlong_credentials_are_refused_like_any_wrong_password(api: TestClient, make_staff: MakeStaff):
+    make_staff("long", Role.agent)
+    resp = login(api, "long", "x" * 100_000)
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] == "invalid_credentials"
