@@ -116,11 +116,10 @@ def check_search(settings: Settings, timeout: float = 3.0) -> None:
     """For a cluster engine, one request to its root URL; the embedded engine needs nothing."""
     if settings.embedded_search:
         return
+    shown = httpx.URL(settings.search_url).copy_with(password=None)  # never print a password
     try:
         resp = httpx.get(settings.search_url, timeout=timeout)
     except httpx.HTTPError as exc:
-        raise StartupError(f"无法连接检索引擎，请检查 SEARCH_URL（{settings.search_url}）：{exc}") from exc
+        raise StartupError(f"无法连接检索引擎，请检查 SEARCH_URL（{shown}）：{exc}") from exc
     if resp.status_code >= 500:
-        raise StartupError(
-            f"检索引擎不可用，请检查 SEARCH_URL（{settings.search_url}）：HTTP {resp.status_code}"
-        )
+        raise StartupError(f"检索引擎不可用，请检查 SEARCH_URL（{shown}）：HTTP {resp.status_code}")

@@ -236,7 +236,7 @@ def test_commands_refuse_an_unmigrated_store(env: dict[str, str]):
         ({"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"),
         ({"DATABASE_URL": "postgresql+psycopg://u:pw@127.0.0.1:1/none"}, "DATABASE_URL"),
         ({"SEARCH_URL": "ftp://search"}, "SEARCH_URL"),
-        ({"SEARCH_URL": "http://127.0.0.1:1"}, "SEARCH_URL"),
+        ({"SEARCH_URL": "http://u:pw@127.0.0.1:1"}, "SEARCH_URL"),
         ({"TOKEN_TTL_MINUTES": "0"}, "TOKEN_TTL_MINUTES"),
         ({"ENVIRONMENT": "production", "SECRET_KEY": "dev-only-change-me"}, "SECRET_KEY"),
     ],
