@@ -16,6 +16,8 @@ from pathlib import Path
 
 import opencc
 
+from analyzers.numerals import numerals_to_digits
+
 # A dot survives only inside a number (3.5); every other dot becomes a space.
 _LONE_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
@@ -94,7 +96,7 @@ def normalize(text: str) -> str:
         folded = str(_converter().convert(folded))  # phrase-aware for ambiguous characters (乾)
     if "." in folded:
         folded = _LONE_DOT.sub(" ", folded)
-    return " ".join(folded.split())
+    return " ".join(numerals_to_digits(folded).split())
 
 
 def warm() -> None:

@@ -26,7 +26,25 @@ _NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)\D+$")
 # Units glued to a number so "2024年", "16周岁", "3个月" survive as one token (the bare number is
 # kept as a search-mode sub-token, so "2024" still finds "2024年").
 UNITS = frozenset(
-    {"年", "月", "日", "号", "岁", "周岁", "个月", "天", "元", "万元", "小时", "周", "次", "项", "个"}
+    {
+        "年",
+        "月",
+        "日",
+        "号",
+        "岁",
+        "周岁",
+        "个月",
+        "天",
+        "元",
+        "万元",
+        "小时",
+        "周",
+        "次",
+        "项",
+        "个",
+        "工作日",
+        "周年",
+    }
 )
 
 
@@ -114,12 +132,16 @@ class Segmenter:
                 previous = piece
                 continue
             if piece in UNITS and _NUMBER.match(previous):
-                append(previous + piece)
-            else:
-                if len(piece) > 2:
-                    subwords = cache.get(piece)
-                    extend(subwords if subwords is not None else self._subwords(piece))
-                append(piece)
+                previous = previous + piece
+                append(previous)
+                continue
+            if piece in UNITS and _extends_unit(previous, piece):
+                previous = tokens[-1] = previous + piece  # 3个 + 月 → 3个月
+                continue
+            if len(piece) > 2:
+                subwords = cache.get(piece)
+                extend(subwords if subwords is not None else self._subwords(piece))
+            append(piece)
             previous = piece
         return tokens
 
@@ -159,10 +181,20 @@ class Segmenter:
         return found
 
 
+def _extends_unit(previous: str, piece: str) -> bool:
+    """Whether ``piece`` continues the unit of a number token (3个 + 月 → 个月)."""
+    number = _NUMBER_UNIT.match(previous)
+    return number is not None and previous[len(number.group(1)) :] + piece in UNITS
+
+
 def _merge_units(spans: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     merged: list[tuple[str, int, int]] = []
     for piece, start, end in spans:
-        if piece in UNITS and merged and _NUMBER.match(merged[-1][0]):
+        if (
+            piece in UNITS
+            and merged
+            and (_NUMBER.match(merged[-1][0]) or _extends_unit(merged[-1][0], piece))
+        ):
             number, number_start, _ = merged.pop()
             merged.append((number + piece, number_start, end))
         else:
