@@ -45,6 +45,7 @@ from indexer.textutil import best_question, best_window, mark, pinyin_initials
 WRITER_HEAP = 128_000_000
 ASK_CANDIDATES = 30
 RELATED_CANDIDATES = 40
+FEW_RESULTS = 3  # fewer hits than this with most words required: retry with any word
 
 
 class TantivyEngine:
@@ -74,7 +75,7 @@ class TantivyEngine:
         self._pending: dict[str, int] = {}
         self._regions: dict[str, tuple[str, ...]] = {}
         self._checked = 0.0
-        self._questions: tuple[object, int] = (None, 1)
+        self._totals: dict[tuple[Path, int, str], int] = {}
         self._dir, self._index, self._stamp = self._open()
 
     # -- directory and reader state ---------------------------------------------------------
@@ -252,15 +253,14 @@ class TantivyEngine:
             if value:
                 filters.append(tq.Query.term_query(self.schema, field, value))
         groups = tq.group_queries(self.schema, analyzed, tq.SEARCH_FIELDS)
-        phrase = tq.title_phrase(self.schema, analyzed)
-        bonus = [phrase] if phrase is not None else []
         searcher = self.searcher()
         offset = (request.page - 1) * request.size
         minimum = tq.minimum_should_match(len(groups))
+        coverage = tq.coverage_weights(searcher, analyzed, self._entry_total(searcher))
         while True:
-            query = tq.combine(filters, groups, minimum, bonus)
+            query = tq.combine(filters, groups, minimum, None, coverage)
             result = searcher.search(query, limit=request.size, offset=offset, count=True)
-            if result.count or minimum <= 1:
+            if result.count >= FEW_RESULTS or minimum <= 1:
                 break
             minimum = 1
         terms = [t.text for t in analyzed.terms]
@@ -335,11 +335,18 @@ class TantivyEngine:
         return out[:size]
 
     def _question_total(self, searcher: tantivy.Searcher) -> int:
-        """Number of question docs for IDF, counted once per index generation."""
-        key = (self._dir, self._stamp)
-        if self._questions[0] != key:
-            self._questions = (key, max(self.count(KIND_QUESTION, searcher), 1))
-        return self._questions[1]
+        return self._total(KIND_QUESTION, searcher)
+
+    def _entry_total(self, searcher: tantivy.Searcher) -> int:
+        return self._total(KIND_ENTRY, searcher)
+
+    def _total(self, kind: str, searcher: tantivy.Searcher) -> int:
+        """Number of docs of a kind for IDF, counted once per index generation."""
+        key = (self._dir, self._stamp, kind)
+        if key not in self._totals:
+            self._totals = {k: v for k, v in self._totals.items() if k[:2] == key[:2]}
+            self._totals[key] = max(self.count(kind, searcher), 1)
+        return self._totals[key]
 
     def count(self, kind: str = KIND_ENTRY, searcher: tantivy.Searcher | None = None) -> int:
         searcher = searcher or self.searcher()

@@ -9,6 +9,7 @@ words must appear; the engine retries with 1 when that finds nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import tantivy
@@ -19,20 +20,34 @@ from indexer.tantivy_schema import KIND_ENTRY, KIND_QUESTION, SEARCH_FIELDS
 
 MAX_GROUPS = 16
 FIELD_TIE_BREAKER = 0.3
-PHRASE_BOOST = 1.5
 
 
 def _filter(query: Query) -> Query:
     return Query.const_score_query(query, 0.0)
 
 
-COVERAGE_BONUS = 2.0  # per matched group: favours documents that cover more of the query
+COVERAGE_BONUS = 12.0  # per matched group x relative IDF: cover more of the query, rarer words first
+COVERAGE_IDF = True
+COVERAGE_FIELDS = ("title_t", "question_t", "body_t")
+
+
+def coverage_weights(searcher: tantivy.Searcher, analyzed: AnalyzedQuery, total: int) -> list[float]:
+    """Per-group coverage bonus; with COVERAGE_IDF scaled by the rarity of the group's word."""
+    groups = analyzed.groups()[:MAX_GROUPS]
+    if not COVERAGE_IDF:
+        return [COVERAGE_BONUS] * len(groups)
+    out = []
+    for group in groups:
+        df = max(searcher.doc_freq(name, group[0].text) for name in COVERAGE_FIELDS)
+        out.append(COVERAGE_BONUS * math.log(1 + (total - df + 0.5) / (df + 0.5)) / math.log(1 + total))
+    return out
 
 
 def minimum_should_match(groups: int) -> int:
-    """Two groups must match (one for one-word queries); the coverage bonus does the rest, which
-    on the dev set beat any fixed share (chatty colloquial questions have many optional words)."""
-    return min(groups, 2)
+    """Any group may match: the IDF-scaled coverage bonus ranks documents holding more (and rarer)
+    query words first, which on the dev set beat requiring a share of the words (chatty colloquial
+    questions carry many words no entry uses). Kept as a function so engines share the rule."""
+    return min(groups, 1)
 
 
 def term_across_fields(
@@ -58,17 +73,6 @@ def group_queries(
     return out
 
 
-def title_phrase(schema: tantivy.Schema, analyzed: AnalyzedQuery) -> Query | None:
-    """Bonus when the typed words appear next to each other in a title (e.g. 身份证 补办)."""
-    words = [g[0].text for g in analyzed.groups()[:MAX_GROUPS] if g[0].origin == "query"]
-    if len(words) < 2:
-        return None
-    pairs = [
-        Query.phrase_query(schema, "title_t", [a, b], slop=3) for a, b in zip(words, words[1:], strict=False)
-    ]
-    return Query.boost_query(Query.boolean_query([(Occur.Should, q) for q in pairs]), PHRASE_BOOST)
-
-
 def kind_filter(schema: tantivy.Schema, kind: str) -> Query:
     return Query.term_query(schema, "kind", kind)
 
@@ -91,14 +95,23 @@ def live_filter(schema: tantivy.Schema, kind: str, today: int) -> list[Query]:
 
 
 def combine(
-    musts: list[Query], shoulds: list[Query], minimum: int | None, bonus: list[Query] | None = None
+    musts: list[Query],
+    shoulds: list[Query],
+    minimum: int | None,
+    bonus: list[Query] | None = None,
+    coverage: list[float] | None = None,
 ) -> Query:
-    """Filters (no score) + scored groups (with minimum-should-match) + optional bonus clauses."""
+    """Filters (no score) + scored groups (with minimum-should-match) + optional bonus clauses.
+
+    ``coverage``: a constant added per matched group (one value per group), so documents that
+    cover more of the query — especially its rarer words — rank first."""
     clauses: list[tuple[Occur, Query]] = [(Occur.Must, _filter(q)) for q in musts]
     scored = Query.boolean_query([(Occur.Should, q) for q in shoulds], minimum or None)
     clauses.append((Occur.Must, scored))
-    if COVERAGE_BONUS and len(shoulds) > 1:
-        clauses.extend((Occur.Should, Query.const_score_query(q, COVERAGE_BONUS)) for q in shoulds)
+    if coverage and len(shoulds) > 1:
+        clauses.extend(
+            (Occur.Should, Query.const_score_query(q, value)) for q, value in zip(shoulds, coverage, strict=True)
+        )
     for extra in bonus or []:
         clauses.append((Occur.Should, extra))
     return Query.boolean_query(clauses)

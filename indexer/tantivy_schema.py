@@ -36,9 +36,9 @@ SEARCH_FIELDS: dict[str, float] = {
     "question_t": 2.0,
     "keywords_t": 1.5,
     "category_t": 1.0,
-    "answer_t": 0.6,
-    "interp_t": 0.5,
-    "body_t": 0.35,
+    "answer_t": 1.0,
+    "interp_t": 0.8,
+    "body_t": 0.2,
 }
 RAW_FIELDS = ("id", "kind", "doc_type", "region_anc", "region_self", "theme", "department", "category", "suggest")
 
