@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
@@ -56,6 +56,8 @@ def raise_kind(kind: str) -> None:
         "too_many": TooManyRequests("请求过于频繁"),
         "unavailable": ServiceUnavailable("检索引擎暂时不可用"),
     }
+    if kind.startswith("http"):
+        raise HTTPException(int(kind[4:]), detail="framework detail, replaced by a Chinese message")
     if kind == "crash":
         raise RuntimeError("boom")
     if kind == "db_down":
@@ -143,6 +145,10 @@ def test_wrong_types_are_422_naming_the_field(
         ("unavailable", 503, "service_unavailable"),
         ("db_down", 503, "database_unavailable"),
         ("crash", 500, "internal_error"),
+        ("http400", 400, "bad_request"),
+        ("http413", 413, "payload_too_large"),
+        ("http429", 429, "too_many_requests"),
+        ("http503", 503, "service_unavailable"),
     ],
 )
 def test_domain_errors_and_crashes_keep_the_shape(client: TestClient, kind: str, status: int, code: str):
