@@ -16,7 +16,6 @@ from rich.table import Table
 from analyzers.index_state import apply_reload
 from analyzers.pipeline import Analyzer
 from analyzers.resources import copy_packaged, load
-from records.errors import AppError
 from search_api.cli_common import console, err_console, fail, settings_from_env
 
 app = typer.Typer(no_args_is_help=True, help="分词词典、同义词与停用词 (analyzer dictionaries).")
@@ -60,13 +59,12 @@ def reload() -> None:
     Example: hotline dictionary reload
     """
     settings = settings_from_env()
-    try:
-        analyzer = Analyzer(settings.dictionary_dir, poll_seconds=None)
-        analyzer.reload()  # refuses invalid files with the list of problems
-    except AppError as exc:
-        for problem in (exc.details or {}).get("errors", []):
+    data = load(settings.dictionary_dir)
+    if data.errors:  # refuse, like the API: running services keep their current dictionaries
+        for problem in data.errors:
             err_console.print(f"  - {problem}")
-        fail(exc, code=1)
+        fail("词典文件有错误，未重新加载", code=1)
+    analyzer = Analyzer(settings.dictionary_dir, poll_seconds=None)
     pending = apply_reload(settings.index_dir, analyzer, tokenization_changed=False)
     console.print(f"词典已重新加载，版本 {analyzer.version}（分词版本 {analyzer.tokenization_version}）")
     _print_counts(analyzer.data.counts())
