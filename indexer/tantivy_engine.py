@@ -256,7 +256,7 @@ class TantivyEngine:
         searcher = self.searcher()
         offset = (request.page - 1) * request.size
         minimum = tq.minimum_should_match(len(groups))
-        coverage = tq.coverage_weights(searcher, analyzed, self._entry_total(searcher))
+        coverage = tq.coverage_weights(self.schema, searcher, analyzed, self._entry_total(searcher))
         while True:
             query = tq.combine(filters, groups, minimum, None, coverage)
             result = searcher.search(query, limit=request.size, offset=offset, count=True)

@@ -16,7 +16,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from analyzers.types import AnalyzedQuery, QueryTerm
-from indexer.tantivy_schema import KIND_ENTRY, KIND_QUESTION, SEARCH_FIELDS
+from indexer.tantivy_schema import ALL_FIELD, KIND_ENTRY, KIND_QUESTION, SEARCH_FIELDS
 
 MAX_GROUPS = 16
 FIELD_TIE_BREAKER = 0.3
@@ -27,19 +27,18 @@ def _filter(query: Query) -> Query:
 
 
 COVERAGE_BONUS = 12.0  # per matched group x relative IDF: cover more of the query, rarer words first
-COVERAGE_IDF = True
-COVERAGE_FIELDS = ("title_t", "question_t", "body_t")
 
 
-def coverage_weights(searcher: tantivy.Searcher, analyzed: AnalyzedQuery, total: int) -> list[float]:
-    """Per-group coverage bonus; with COVERAGE_IDF scaled by the rarity of the group's word."""
-    groups = analyzed.groups()[:MAX_GROUPS]
-    if not COVERAGE_IDF:
-        return [COVERAGE_BONUS] * len(groups)
+def coverage_weights(
+    schema: tantivy.Schema, searcher: tantivy.Searcher, analyzed: AnalyzedQuery, total: int
+) -> list[tuple[Query, float]]:
+    """Per-group (presence query, bonus); the bonus scales with the rarity of the group's word."""
     out = []
-    for group in groups:
-        df = max(searcher.doc_freq(name, group[0].text) for name in COVERAGE_FIELDS)
-        out.append(COVERAGE_BONUS * math.log(1 + (total - df + 0.5) / (df + 0.5)) / math.log(1 + total))
+    for group in analyzed.groups()[:MAX_GROUPS]:
+        df = searcher.doc_freq(ALL_FIELD, group[0].text)
+        bonus = COVERAGE_BONUS * math.log(1 + (total - df + 0.5) / (df + 0.5)) / math.log(1 + total)
+        present = Query.term_set_query(schema, ALL_FIELD, [term.text for term in group])
+        out.append((present, bonus))
     return out
 
 
@@ -99,19 +98,17 @@ def combine(
     shoulds: list[Query],
     minimum: int | None,
     bonus: list[Query] | None = None,
-    coverage: list[float] | None = None,
+    coverage: list[tuple[Query, float]] | None = None,
 ) -> Query:
     """Filters (no score) + scored groups (with minimum-should-match) + optional bonus clauses.
 
-    ``coverage``: a constant added per matched group (one value per group), so documents that
-    cover more of the query — especially its rarer words — rank first."""
+    ``coverage``: (presence query, constant) per group, added when the group matches, so
+    documents that cover more of the query — especially its rarer words — rank first."""
     clauses: list[tuple[Occur, Query]] = [(Occur.Must, _filter(q)) for q in musts]
     scored = Query.boolean_query([(Occur.Should, q) for q in shoulds], minimum or None)
     clauses.append((Occur.Must, scored))
     if coverage and len(shoulds) > 1:
-        clauses.extend(
-            (Occur.Should, Query.const_score_query(q, value)) for q, value in zip(shoulds, coverage, strict=True)
-        )
+        clauses.extend((Occur.Should, Query.const_score_query(q, value)) for q, value in coverage)
     for extra in bonus or []:
         clauses.append((Occur.Should, extra))
     return Query.boolean_query(clauses)

@@ -40,6 +40,7 @@ SEARCH_FIELDS: dict[str, float] = {
     "interp_t": 0.8,
     "body_t": 0.2,
 }
+ALL_FIELD = "all_t"
 RAW_FIELDS = ("id", "kind", "doc_type", "region_anc", "region_self", "theme", "department", "category", "suggest")
 
 
@@ -49,6 +50,9 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, stored=name == "id", tokenizer_name="raw")
     for name in (*SEARCH_FIELDS, "qtext_t"):
         builder.add_text_field(name, tokenizer_name="whitespace")
+    # Every token of the entry once, postings only: the cheap "does the entry hold this word
+    # anywhere" test behind the coverage bonus (a term-set per group instead of 7 scorers).
+    builder.add_text_field(ALL_FIELD, tokenizer_name="whitespace", index_option="basic")
     builder.add_integer_field("version", stored=True, indexed=True, fast=True)
     builder.add_integer_field("eff_to", indexed=True, fast=True)
     builder.add_bytes_field("payload", stored=True)
@@ -112,6 +116,7 @@ class DocBuilder:
             "body_t": self._joined(item.original_text),
         }
         entry.update({name: value for name, value in fields.items() if value})
+        entry[ALL_FIELD] = " ".join(dict.fromkeys(" ".join(fields.values()).split()))
         if item.theme:
             entry["theme"] = item.theme
         if item.department:
