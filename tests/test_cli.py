@@ -194,6 +194,20 @@ def test_import_reports_bad_lines_with_numbers_and_imports_the_rest(migrated: di
     assert count(migrated, Entry) == 2
 
 
+def test_import_as_a_staff_member_is_audited_under_their_name(migrated: dict[str, str], tmp_path: Path):
+    hotline(migrated, "users", "add", "loader", "--role", "manager", "--password", "pass-word-1")
+    path = write_jsonl(tmp_path / "a.jsonl", [entry("A-1")])
+    result = hotline(migrated, "import", str(path), "--publish", "--as", "loader")
+    assert result.exit_code == 0, result.output
+    engine = make_engine(f"sqlite:///{migrated['DATA_DIR']}/hotline.db")
+    with Session(engine) as session:
+        names = set(session.exec(select(AuditLog.actor_name).where(AuditLog.object_type == "entry")).all())
+    engine.dispose()
+    assert names == {"loader"}
+    unknown = hotline(migrated, "import", str(path), "--as", "nobody")
+    assert unknown.exit_code == 2 and "nobody" in unknown.output
+
+
 @pytest.mark.parametrize(
     "make",
     [
