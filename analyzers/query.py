@@ -89,16 +89,28 @@ class QueryBuilder:
         return end
 
     def _add_pinyin_groups(self, groups: list[_Group], run: list[tuple[str, int, int]]) -> bool:
-        letters = "".join(word for word, _, _ in run)
-        words, uncovered = self.pinyin.decode(letters)
-        if not words or uncovered > len(letters) * (1 - MIN_PINYIN_COVERAGE):
-            return False
-        start, end = run[0][1], run[-1][2]
-        for word in words:
-            group = _Group(start, end)
-            group.add(word, WEIGHT_PINYIN, "pinyin")
-            self._add_synonyms(group, word, WEIGHT_PINYIN)
-            groups.append(group)
+        """Groups for a run of pinyin words; the user's spaces are word boundaries when each typed
+        word reads completely (yidi jiuyi → 异地, 就医), else the run is read as one string (lin shi
+        shen fen zheng → 临时, 身份证)."""
+        separately = [self.pinyin.decode(word) for word, _, _ in run]
+        if len(run) > 1 and all(words and not uncovered for words, uncovered in separately):
+            decoded = [
+                (words, start, end) for (words, _), (_, start, end) in zip(separately, run, strict=True)
+            ]
+        else:
+            letters = "".join(word for word, _, _ in run)
+            words, uncovered = self.pinyin.decode(letters)
+            if not words or uncovered > len(letters) * (1 - MIN_PINYIN_COVERAGE):
+                return False
+            decoded = [(words, run[0][1], run[-1][2])]
+        for words, start, end in decoded:
+            for word in words:
+                group = _Group(start, end)
+                group.add(word, WEIGHT_PINYIN, "pinyin")
+                for sub in self.segmenter.sub_tokens(word):
+                    group.add(sub, WEIGHT_SUBTOKEN * WEIGHT_PINYIN, "subtoken")
+                self._add_synonyms(group, word, WEIGHT_PINYIN)
+                groups.append(group)
         return True
 
     def _add_synonyms(self, group: _Group, word: str, scale: float) -> None:
