@@ -40,7 +40,9 @@ def test_homophones_are_recovered(analyzer: Analyzer, typed: str, meant: str) ->
         ("shebao", ["社保"]),
         ("yibao", ["医保"]),
         ("juzhuzheng banli", ["居住证", "办理"]),
-        ("hu kou qian yi", ["户口迁移"]),
+        ("hu kou qian yi", ["户口迁移"]),  # single syllables: read as one string
+        ("yidi jiuyi beian", ["异地", "就医", "备案"]),  # whole words: the spaces are kept
+        ("gongjijin daikuan", ["公积金", "贷款"]),
     ],
 )
 def test_pinyin_input_maps_to_dictionary_words(analyzer: Analyzer, typed: str, meant: list[str]) -> None:
