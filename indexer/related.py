@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 RELATED_FIELDS = {"title_t": 3.0, "question_t": 1.5, "keywords_t": 1.5, "category_t": 1.0}
 SAME_REGION = 1.5
 NEAR_REGION = 1.2
-MAX_TERMS = 40
+MAX_TERMS = 24
+RELATED_CANDIDATES = 20
 
 
 def find_related(engine: TantivyEngine, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:
@@ -70,8 +71,6 @@ def find_related(engine: TantivyEngine, entry_id: str, today: date, size: int = 
                 picked.append(RelatedHit(payload["id"], payload["title"], 0.0))
     return picked
 
-
-RELATED_CANDIDATES = 40
 
 
 def _region_factor(source: list[str], other: list[str]) -> float:

@@ -125,18 +125,20 @@ def rank_matches(
     analyzer: Any,
     question: str,
     analyzed: AnalyzedQuery,
-    candidates: Sequence[tuple[str, str, str, float]],
+    candidates: Sequence[tuple[str, str, str, float, list[str] | None]],
     size: int,
     idf: Callable[[str], float],
 ) -> list[AskMatch]:
-    """(entry_id, question, answer, bm25) candidates → the best question per entry, by probability."""
+    """(entry_id, question, answer, bm25, stored tokens) candidates → the best question per entry,
+    ranked by RANK_WEIGHTS, flagged by the probability model."""
     if not candidates:
         return []
     query_tokens = set(analyzer.index_tokens(question))
-    top = max(score for *_, score in candidates)
+    top = max(candidate[3] for candidate in candidates)
     best: dict[str, tuple[float, AskMatch]] = {}
-    for entry_id, text, answer, score in candidates:
-        values = features(question, query_tokens, text, set(analyzer.index_tokens(text)), score, top, idf)
+    for entry_id, text, answer, score, stored in candidates:
+        tokens = set(stored) if stored is not None else set(analyzer.index_tokens(text))
+        values = features(question, query_tokens, text, tokens, score, top, idf)
         p = probability(values)
         rank = sum(weight * values[name] for name, weight in RANK_WEIGHTS.items())
         if entry_id not in best or rank > best[entry_id][0]:

@@ -43,8 +43,7 @@ from indexer.tantivy_schema import (
 from indexer.textutil import best_question, best_window, mark, pinyin_initials
 
 WRITER_HEAP = 128_000_000
-ASK_CANDIDATES = 30
-RELATED_CANDIDATES = 40
+ASK_CANDIDATES = 20
 FEW_RESULTS = 3  # fewer hits than this with most words required: retry with any word
 
 
@@ -304,7 +303,10 @@ class TantivyEngine:
         candidates = []
         for score, address in found:
             payload = self._payload(searcher, address)
-            candidates.append((payload["id"], payload["question"], payload["answer"], score))
+            tokens = payload.get("tokens")
+            candidates.append(
+                (payload["id"], payload["question"], payload["answer"], score, tokens.split() if tokens else None)
+            )
         total = self._question_total(searcher)
 
         def idf(token: str) -> float:

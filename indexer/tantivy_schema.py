@@ -146,7 +146,7 @@ class DocBuilder:
         for text, answer, tokens in asked:
             question = self._common(item, KIND_QUESTION)
             question["qtext_t"] = tokens
-            question["payload"] = _payload({"question": text, "answer": answer, "title": item.title})
+            question["payload"] = _payload({"question": text, "answer": answer, "tokens": tokens})
             out.append(json.dumps(question, ensure_ascii=False))
         return out
 
