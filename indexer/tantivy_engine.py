@@ -43,7 +43,7 @@ from indexer.tantivy_schema import (
 from indexer.textutil import best_question, best_window, mark, pinyin_initials
 
 WRITER_HEAP = 128_000_000
-ASK_CANDIDATES = 20
+ASK_CANDIDATES = 30
 FEW_RESULTS = 3  # fewer hits than this with most words required: retry with any word
 
 
