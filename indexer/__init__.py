@@ -1,2 +1,1 @@
 """Search engines behind one interface, and the outbox worker that feeds them."""
-

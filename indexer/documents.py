@@ -54,7 +54,9 @@ def load_docs(session: Session, public_ids: Sequence[str], today: date) -> dict[
     result: dict[str, IndexDoc | None] = dict.fromkeys(public_ids)
     entries = list(session.exec(select(Entry).where(col(Entry.public_id).in_(list(public_ids)))))
     version_ids = [e.live_version_id for e in entries if e.live_version_id is not None]
-    versions = {v.id: v for v in session.exec(select(EntryVersion).where(col(EntryVersion.id).in_(version_ids)))}
+    versions = {
+        v.id: v for v in session.exec(select(EntryVersion).where(col(EntryVersion.id).in_(version_ids)))
+    }
     qas: dict[int, list[QAPair]] = defaultdict(list)
     for qa in session.exec(
         select(QAPair).where(col(QAPair.version_id).in_(version_ids)).order_by(col(QAPair.position))
@@ -72,8 +74,10 @@ def load_docs(session: Session, public_ids: Sequence[str], today: date) -> dict[
         if version is None or not is_searchable(entry, version, today):
             continue
         department = departments.get(version.department_id)
-        region_id = version.region_id if version.region_id is not None else (
-            department.region_id if department else None
+        region_id = (
+            version.region_id
+            if version.region_id is not None
+            else (department.region_id if department else None)
         )
         region_path = paths.region(region_id)
         result[entry.public_id] = IndexDoc(

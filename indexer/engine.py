@@ -143,9 +143,7 @@ class SearchEngine(Protocol):
 
     def search(self, request: SearchRequest) -> SearchResult: ...
 
-    def ask(
-        self, question: str, today: date, region: str | None = None, size: int = 5
-    ) -> list[AskMatch]: ...
+    def ask(self, question: str, today: date, region: str | None = None, size: int = 5) -> list[AskMatch]: ...
 
     def related(self, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:
         """None when the entry itself is not searchable (the route answers 404)."""

@@ -88,7 +88,7 @@ def rebuild(
     )
     done = 0
     try:
-        pending = []
+        pending: list[tuple[list[IndexDoc], Any]] = []
         with Session(db_engine) as session:
             for chunk in batched(ids, BATCH):
                 docs = [d for d in load_docs(session, chunk, clock.today()).values() if d is not None]

@@ -72,7 +72,6 @@ def find_related(engine: TantivyEngine, entry_id: str, today: date, size: int = 
     return picked
 
 
-
 def _region_factor(source: list[str], other: list[str]) -> float:
     if source == other:
         return SAME_REGION

@@ -142,13 +142,16 @@ def rank_matches(
         p = probability(values)
         rank = sum(weight * values[name] for name, weight in RANK_WEIGHTS.items())
         if entry_id not in best or rank > best[entry_id][0]:
-            best[entry_id] = rank, AskMatch(
-                entry_id=entry_id,
-                question=text,
-                answer=answer,
-                score=round(score, 4),
-                same_question=p >= SAME_QUESTION_THRESHOLD,
-                probability=round(p, 4),
+            best[entry_id] = (
+                rank,
+                AskMatch(
+                    entry_id=entry_id,
+                    question=text,
+                    answer=answer,
+                    score=round(score, 4),
+                    same_question=p >= SAME_QUESTION_THRESHOLD,
+                    probability=round(p, 4),
+                ),
             )
     ranked = sorted(best.values(), key=lambda pair: -pair[0])
     return [match for _, match in ranked[:size]]

@@ -161,8 +161,8 @@ class TantivyEngine:
             addresses = [address for _, address in hits]
             versions = searcher.fast_field_values("version", addresses)
             for address, version in zip(addresses, versions, strict=True):
-                doc_id = searcher.doc(address).get_first("id")
-                found[doc_id] = max(found.get(doc_id, 0), version or 0)
+                doc_id = str(searcher.doc(address).get_first("id"))
+                found[doc_id] = max(found.get(doc_id, 0), int(version or 0))
         for doc_id in wanted:
             if doc_id in self._pending:
                 found[doc_id] = self._pending[doc_id]
@@ -259,17 +259,18 @@ class TantivyEngine:
         while True:
             query = tq.combine(filters, groups, minimum, None, coverage)
             result = searcher.search(query, limit=request.size, offset=offset, count=True)
-            if result.count >= FEW_RESULTS or minimum <= 1:
+            total = _count(result)
+            if total >= FEW_RESULTS or minimum <= 1:
                 break
             minimum = 1
         terms = [t.text for t in analyzed.terms]
         hits = [self._hit(searcher, score, address, terms) for score, address in result.hits]
-        return SearchResult(request.q, result.count, _ms(started), hits)
+        return SearchResult(request.q, total, _ms(started), hits)
 
     @staticmethod
     def _payload(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
         doc = searcher.doc(address)
-        payload: dict[str, Any] = json.loads(doc.get_first("payload"))
+        payload: dict[str, Any] = json.loads(doc.get_first("payload") or b"{}")
         payload["id"] = doc.get_first("id")
         return payload
 
@@ -305,7 +306,13 @@ class TantivyEngine:
             payload = self._payload(searcher, address)
             tokens = payload.get("tokens")
             candidates.append(
-                (payload["id"], payload["question"], payload["answer"], score, tokens.split() if tokens else None)
+                (
+                    payload["id"],
+                    payload["question"],
+                    payload["answer"],
+                    score,
+                    tokens.split() if tokens else None,
+                )
             )
         total = self._question_total(searcher)
 
@@ -324,7 +331,9 @@ class TantivyEngine:
         text = self.analyzer.normalize(prefix[:MAX_QUERY_CHARS]).strip()
         if not text:
             return []
-        live = tq.combine(tq.live_filter(self.schema, KIND_ENTRY, yyyymmdd(today)), [tq.Query.all_query()], None)
+        live = tq.combine(
+            tq.live_filter(self.schema, KIND_ENTRY, yyyymmdd(today)), [tq.Query.all_query()], None
+        )
         searcher = self.searcher()
         out: list[str] = []
         keys = [text] if not text.isascii() else [text.lower(), pinyin_initials(text)]
@@ -352,7 +361,7 @@ class TantivyEngine:
 
     def count(self, kind: str = KIND_ENTRY, searcher: tantivy.Searcher | None = None) -> int:
         searcher = searcher or self.searcher()
-        return int(searcher.search(tq.kind_filter(self.schema, kind), limit=1, count=True).count)
+        return _count(searcher.search(tq.kind_filter(self.schema, kind), limit=1, count=True))
 
     def health(self) -> dict[str, Any]:
         built = layout.read_analyzer_version(self._dir)
@@ -371,6 +380,11 @@ class TantivyEngine:
     def close(self) -> None:
         with self._lock:
             self._writer = None
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    """Matching documents (the stub lacks ``count``; it is set because searches pass count=True)."""
+    return int(getattr(result, "count", 0) or 0)
 
 
 def _ms(started: float) -> float:

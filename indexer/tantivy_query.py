@@ -49,9 +49,7 @@ def minimum_should_match(groups: int) -> int:
     return min(groups, 1)
 
 
-def term_across_fields(
-    schema: tantivy.Schema, term: QueryTerm, fields: dict[str, float]
-) -> Query:
+def term_across_fields(schema: tantivy.Schema, term: QueryTerm, fields: dict[str, float]) -> Query:
     per_field = [
         Query.boost_query(Query.term_query(schema, name, term.text, index_option="freq"), boost)
         for name, boost in fields.items()
@@ -59,16 +57,16 @@ def term_across_fields(
     return Query.boost_query(Query.disjunction_max_query(per_field, FIELD_TIE_BREAKER), term.weight)
 
 
-def group_queries(
-    schema: tantivy.Schema, analyzed: AnalyzedQuery, fields: dict[str, float]
-) -> list[Query]:
+def group_queries(schema: tantivy.Schema, analyzed: AnalyzedQuery, fields: dict[str, float]) -> list[Query]:
     groups = analyzed.groups()[:MAX_GROUPS]
     out = []
     for group in groups:
         alternatives = [term_across_fields(schema, term, fields) for term in group]
-        out.append(alternatives[0] if len(alternatives) == 1 else Query.boolean_query(
-            [(Occur.Should, q) for q in alternatives]
-        ))
+        out.append(
+            alternatives[0]
+            if len(alternatives) == 1
+            else Query.boolean_query([(Occur.Should, q) for q in alternatives])
+        )
     return out
 
 
@@ -115,9 +113,7 @@ def combine(
 
 
 def exclude(query: Query, schema: tantivy.Schema, doc_id: str) -> Query:
-    return Query.boolean_query(
-        [(Occur.Must, query), (Occur.MustNot, Query.term_query(schema, "id", doc_id))]
-    )
+    return Query.boolean_query([(Occur.Must, query), (Occur.MustNot, Query.term_query(schema, "id", doc_id))])
 
 
 QUESTION_FIELDS = {"qtext_t": 1.0}

@@ -41,7 +41,17 @@ SEARCH_FIELDS: dict[str, float] = {
     "body_t": 0.2,
 }
 ALL_FIELD = "all_t"
-RAW_FIELDS = ("id", "kind", "doc_type", "region_anc", "region_self", "theme", "department", "category", "suggest")
+RAW_FIELDS = (
+    "id",
+    "kind",
+    "doc_type",
+    "region_anc",
+    "region_self",
+    "theme",
+    "department",
+    "category",
+    "suggest",
+)
 
 
 def build_schema() -> tantivy.Schema:
@@ -127,7 +137,9 @@ class DocBuilder:
             for value in (level, "/".join(item.category_path[: i + 1]))
         ]
         entry["suggest"] = [
-            value for text in (item.title, *questions) for value in (text, f"{pinyin_initials(text)}\x1f{text}")
+            value
+            for text in (item.title, *questions)
+            for value in (text, f"{pinyin_initials(text)}\x1f{text}")
         ]
         entry["payload"] = _payload(
             {

@@ -22,7 +22,7 @@ _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 @lru_cache(maxsize=65536)
 def pinyin_initials(text: str) -> str:
     """'居住证办理' → 'jzzbl' (letters and digits kept as typed, lower-cased)."""
-    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]
     return "".join(part[:1] if part.isascii() else "" for part in letters).lower()
 
 

@@ -12,9 +12,9 @@ import importlib
 import logging
 import threading
 import time
-from datetime import UTC, datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -109,7 +109,7 @@ class OutboxWorker:
                 row.last_error = None
                 session.add(row)
             session.commit()
-            return DrainResult(rows=len(rows), **result)
+            return DrainResult(len(rows), result["indexed"], result["deleted"], result["skipped"])
 
     def _apply(self, session: Session, rows: list[Outbox]) -> dict[str, int]:
         upserts = [r for r in rows if r.op == OutboxOp.upsert]

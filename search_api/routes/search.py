@@ -84,8 +84,16 @@ def search(
     )
     result = engine.search(request)
     if result.total == 0:
-        filters = {k: v for k, v in {"region": region, "theme": theme, "department": department,
-                                     "category": category}.items() if v}
+        filters = {
+            k: v
+            for k, v in {
+                "region": region,
+                "theme": theme,
+                "department": department,
+                "category": category,
+            }.items()
+            if v
+        }
         now = ctx.clock.now()
         at = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
         background.add_task(_record_zero_result, ctx.db, q.strip(), filters, at)

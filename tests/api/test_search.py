@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -27,12 +29,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indexer"))
 from rows import ensure_schema, publish, take_down  # noqa: E402
 
 ENTRIES: list[tuple[str, str, tuple[str, ...], tuple[tuple[str, str, tuple[str, ...]], ...], date | None]] = [
-    ("JS01", "居住证申领", ("江苏省",), (("怎么办理居住证？", "到居住地派出所申领。", ("居住证在哪里办",)),), None),
-    ("SZ01", "苏州市居住证申领", ("江苏省", "苏州市"), (("苏州居住证怎么办？", "到苏州市派出所。", ()),), None),
+    (
+        "JS01",
+        "居住证申领",
+        ("江苏省",),
+        (("怎么办理居住证？", "到居住地派出所申领。", ("居住证在哪里办",)),),
+        None,
+    ),
+    (
+        "SZ01",
+        "苏州市居住证申领",
+        ("江苏省", "苏州市"),
+        (("苏州居住证怎么办？", "到苏州市派出所。", ()),),
+        None,
+    ),
     ("GS01", "姑苏区居住证办理点", ("江苏省", "苏州市", "姑苏区"), (), None),
-    ("WX01", "无锡市居住证申领", ("江苏省", "无锡市"), (("无锡居住证怎么办？", "到无锡市派出所。", ()),), None),
+    (
+        "WX01",
+        "无锡市居住证申领",
+        ("江苏省", "无锡市"),
+        (("无锡居住证怎么办？", "到无锡市派出所。", ()),),
+        None,
+    ),
     ("SZ02", "苏州市公租房申请", ("江苏省", "苏州市"), (("公租房怎么申请？", "向住建局申请。", ()),), None),
-    ("SZ03", "苏州市身份证补领", ("江苏省", "苏州市"), (("身份证丢了怎么补办？", "到派出所补领。", ()),), None),
+    (
+        "SZ03",
+        "苏州市身份证补领",
+        ("江苏省", "苏州市"),
+        (("身份证丢了怎么补办？", "到派出所补领。", ()),),
+        None,
+    ),
     ("OLD1", "居住证旧规定", ("江苏省",), (), date(2026, 5, 31)),
 ]
 
@@ -70,7 +96,16 @@ def test_search_shape(client: TestClient) -> None:
     body = search(client, q="身份证 补办")
     assert set(body) == {"query", "total", "took_ms", "hits"} and body["query"] == "身份证 补办"
     hit = body["hits"][0]
-    assert set(hit) == {"id", "title", "score", "region", "department", "theme", "highlight", "matched_question"}
+    assert set(hit) == {
+        "id",
+        "title",
+        "score",
+        "region",
+        "department",
+        "theme",
+        "highlight",
+        "matched_question",
+    }
     assert hit["id"] == "SZ03" and hit["region"] == "苏州市" and hit["theme"] == "户籍办理"
     assert "<em>" in hit["highlight"]["title"] and set(hit["highlight"]) == {"title", "snippet"}
     assert hit["matched_question"] == "身份证丢了怎么补办？"
@@ -78,8 +113,13 @@ def test_search_shape(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("region", "expected"),
-    [("苏州市", {"JS01", "SZ01", "GS01"}), ("无锡市", {"JS01", "WX01"}), ("姑苏区", {"JS01", "SZ01", "GS01"}),
-     ("江苏省", {"JS01", "SZ01", "GS01", "WX01"}), (None, {"JS01", "SZ01", "GS01", "WX01"})],
+    [
+        ("苏州市", {"JS01", "SZ01", "GS01"}),
+        ("无锡市", {"JS01", "WX01"}),
+        ("姑苏区", {"JS01", "SZ01", "GS01"}),
+        ("江苏省", {"JS01", "SZ01", "GS01", "WX01"}),
+        (None, {"JS01", "SZ01", "GS01", "WX01"}),
+    ],
 )
 def test_region_rule_and_no_expired(client: TestClient, region: str | None, expected: set[str]) -> None:
     params = {"q": "居住证", "size": 50} | ({"region": region} if region else {})
@@ -88,8 +128,18 @@ def test_region_rule_and_no_expired(client: TestClient, region: str | None, expe
 
 @pytest.mark.parametrize(
     "params",
-    [{"q": "居住证", "size": 0}, {"q": "居住证", "size": 51}, {"q": "居住证", "page": 0}, {"q": "居住证", "page": 101},
-     {"q": ""}, {"q": "   "}, {"q": "\u3000\t"}, {}, {"q": "a" * 10_001}, {"q": "居住证", "size": "ten"}],
+    [
+        {"q": "居住证", "size": 0},
+        {"q": "居住证", "size": 51},
+        {"q": "居住证", "page": 0},
+        {"q": "居住证", "page": 101},
+        {"q": ""},
+        {"q": "   "},
+        {"q": "\u3000\t"},
+        {},
+        {"q": "a" * 10_001},
+        {"q": "居住证", "size": "ten"},
+    ],
 )
 def test_bad_search_parameters_are_422_in_chinese(client: TestClient, params: dict[str, Any]) -> None:
     response = client.get("/api/search", params=params)
@@ -100,8 +150,22 @@ def test_bad_search_parameters_are_422_in_chinese(client: TestClient, params: di
 
 @pytest.mark.parametrize(
     "q",
-    ['"居住证', "居住证 AND 苏州", "NOT 居住证", "居住证^3", "title:居住证", "居住*", "居住证~2", "[居住证 TO z]",
-     "(居住证", "居住证)", "😀居住证😀", "居住证\x07\x1b", "居住证" * 1000, "居住证 " + "x" * 9000],
+    [
+        '"居住证',
+        "居住证 AND 苏州",
+        "NOT 居住证",
+        "居住证^3",
+        "title:居住证",
+        "居住*",
+        "居住证~2",
+        "[居住证 TO z]",
+        "(居住证",
+        "居住证)",
+        "😀居住证😀",
+        "居住证\x07\x1b",
+        "居住证" * 1000,
+        "居住证 " + "x" * 9000,
+    ],
 )
 def test_operator_like_text_is_plain_text(client: TestClient, q: str) -> None:
     body = search(client, q=q)
@@ -140,8 +204,18 @@ def test_ask_respects_region(client: TestClient) -> None:
     assert {m["entry_id"] for m in response.json()["matches"]} <= {"JS01", "WX01"}
 
 
-@pytest.mark.parametrize("body", [{}, {"question": ""}, {"question": "  "}, {"question": "居住证", "size": 0},
-                                  {"question": "居住证", "size": 21}, {"question": 5}, {"question": "居" * 10_001}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"question": ""},
+        {"question": "  "},
+        {"question": "居住证", "size": 0},
+        {"question": "居住证", "size": 21},
+        {"question": 5},
+        {"question": "居" * 10_001},
+    ],
+)
 def test_bad_ask_is_422(client: TestClient, body: dict[str, Any]) -> None:
     assert client.post("/api/ask", json=body).status_code == 422
 
@@ -161,7 +235,9 @@ def test_related_of_missing_or_expired_entry_is_404(client: TestClient, entry_id
     assert response.status_code == 404 and response.json()["error"]["code"] == "entry_not_found"
 
 
-@pytest.mark.parametrize(("q", "expected"), [("居住", "居住证申领"), ("szs", "苏州市居住证申领"), ("公租", "公租房怎么申请？")])
+@pytest.mark.parametrize(
+    ("q", "expected"), [("居住", "居住证申领"), ("szs", "苏州市居住证申领"), ("公租", "公租房怎么申请？")]
+)
 def test_suggest(client: TestClient, q: str, expected: str) -> None:
     response = client.get("/api/suggest", params={"q": q})
     assert response.status_code == 200 and expected in response.json()["suggestions"]

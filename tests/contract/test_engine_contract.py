@@ -67,7 +67,9 @@ REGION_DOCS = (
         (None, {"P1", "S1", "G1", "W1", "B1"}),
     ],
 )
-def test_region_filter_includes_levels_above_and_places_inside(engine: Any, region: str | None, expected: set[str]) -> None:
+def test_region_filter_includes_levels_above_and_places_inside(
+    engine: Any, region: str | None, expected: set[str]
+) -> None:
     load(engine, *REGION_DOCS)
     assert set(ids(engine, "居住证", region=region)) == expected
 
@@ -86,7 +88,12 @@ def test_expired_entries_never_appear(engine: Any, effective_to: date | None, vi
 def test_hit_carries_display_fields_and_highlight(engine: Any) -> None:
     load(engine, doc("A1", "居民身份证丢失补领", ("江苏省", "苏州市"), questions=("身份证丢了怎么补办？",)))
     hit = engine.search(SearchRequest(q="身份证 补领", today=TODAY)).hits[0]
-    assert (hit.id, hit.title, hit.region, hit.department) == ("A1", "居民身份证丢失补领", "苏州市", "苏州市公安局")
+    assert (hit.id, hit.title, hit.region, hit.department) == (
+        "A1",
+        "居民身份证丢失补领",
+        "苏州市",
+        "苏州市公安局",
+    )
     assert hit.theme == "户籍办理"
     assert "<em>" in hit.highlight["title"] and "补领" in hit.highlight["title"]
     assert hit.highlight["snippet"]
@@ -105,7 +112,9 @@ def test_stale_version_never_overwrites_newer(engine: Any) -> None:
     outcome = engine.index([doc("V1", "公积金提取旧规", version=1)])
     engine.commit()
     assert outcome.skipped == 1 and outcome.applied == 0
-    assert [h.title for h in engine.search(SearchRequest(q="公积金提取", today=TODAY)).hits] == ["公积金提取新规"]
+    assert [h.title for h in engine.search(SearchRequest(q="公积金提取", today=TODAY)).hits] == [
+        "公积金提取新规"
+    ]
 
 
 def test_replaying_the_same_version_changes_nothing(engine: Any) -> None:
@@ -147,8 +156,13 @@ def test_pagination_is_disjoint_and_complete(engine: Any) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
-    [("theme", "教育", {"T2"}), ("department", "江苏省公安局", {"T1", "T2"}), ("category", "户政管理", {"T1", "T2"}),
-     ("category", "公安/户政管理", {"T1", "T2"}), ("theme", "不存在", set())],
+    [
+        ("theme", "教育", {"T2"}),
+        ("department", "江苏省公安局", {"T1", "T2"}),
+        ("category", "户政管理", {"T1", "T2"}),
+        ("category", "公安/户政管理", {"T1", "T2"}),
+        ("theme", "不存在", set()),
+    ],
 )
 def test_filters(engine: Any, field: str, value: str, expected: set[str]) -> None:
     load(engine, doc("T1", "户口迁移办理"), doc("T2", "户口迁移入学", theme="教育"))
@@ -157,8 +171,23 @@ def test_filters(engine: Any, field: str, value: str, expected: set[str]) -> Non
 
 @pytest.mark.parametrize(
     "q",
-    ['"', "AND OR NOT", "居住证 AND (", "title:居住证", "居住*", "^2", "~", "[1 TO 2]", "((()", "\x00\x01",
-     "😀😀", "居住证" * 3000, "的了吗", "   ", ""],
+    [
+        '"',
+        "AND OR NOT",
+        "居住证 AND (",
+        "title:居住证",
+        "居住*",
+        "^2",
+        "~",
+        "[1 TO 2]",
+        "((()",
+        "\x00\x01",
+        "😀😀",
+        "居住证" * 3000,
+        "的了吗",
+        "   ",
+        "",
+    ],
 )
 def test_hostile_queries_never_raise(engine: Any, q: str) -> None:
     load(engine, doc("H1", "居住证申领"))
@@ -215,7 +244,10 @@ def test_related_of_unknown_or_expired_entry_is_none(engine: Any) -> None:
     assert engine.related("nope", TODAY) is None
 
 
-@pytest.mark.parametrize(("prefix", "expected"), [("居住", "居住证申领"), ("jzz", "居住证申领"), ("身份证丢", "身份证丢了怎么补办")])
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [("居住", "居住证申领"), ("jzz", "居住证申领"), ("身份证丢", "身份证丢了怎么补办")],
+)
 def test_suggest_by_prefix_and_pinyin_initials(engine: Any, prefix: str, expected: str) -> None:
     load(engine, doc("G1", "居住证申领", questions=("身份证丢了怎么补办",)), doc("G2", "公租房申请"))
     assert expected in engine.suggest(prefix, TODAY)

@@ -22,7 +22,12 @@ def hits(engine: TantivyEngine, clock: FixedClock, q: str) -> int:
 
 
 def test_rebuild_switches_while_search_keeps_answering(
-    db: Engine, settings: Settings, analyzer: Any, clock: FixedClock, search: TantivyEngine, worker: OutboxWorker
+    db: Engine,
+    settings: Settings,
+    analyzer: Any,
+    clock: FixedClock,
+    search: TantivyEngine,
+    worker: OutboxWorker,
 ) -> None:
     for i in range(5):
         publish(db, f"OLD{i}", f"居住证申领第{i}号")
@@ -47,7 +52,12 @@ def test_rebuild_switches_while_search_keeps_answering(
 
 
 def test_changes_during_rebuild_are_replayed_into_the_new_index(
-    db: Engine, settings: Settings, analyzer: Any, clock: FixedClock, search: TantivyEngine, worker: OutboxWorker
+    db: Engine,
+    settings: Settings,
+    analyzer: Any,
+    clock: FixedClock,
+    search: TantivyEngine,
+    worker: OutboxWorker,
 ) -> None:
     publish(db, "A1", "生育津贴申领")
     worker.drain_once()
@@ -65,8 +75,9 @@ def test_changes_during_rebuild_are_replayed_into_the_new_index(
     assert hits(search, clock, "生育津贴") == 1
 
 
-def test_rebuild_with_a_process_pool(db: Engine, settings: Settings, analyzer: Any, clock: FixedClock,
-                                     monkeypatch: Any) -> None:
+def test_rebuild_with_a_process_pool(
+    db: Engine, settings: Settings, analyzer: Any, clock: FixedClock, monkeypatch: Any
+) -> None:
     import indexer.reindex as reindex_module
 
     monkeypatch.setattr(reindex_module, "POOL_THRESHOLD", 1)

@@ -22,8 +22,9 @@ def titles(search: TantivyEngine, clock: FixedClock, q: str) -> list[str]:
     return [h.title for h in search.search(SearchRequest(q=q, today=clock.today())).hits]
 
 
-def test_published_entry_is_searchable_after_one_drain(db: Engine, search: TantivyEngine, worker: OutboxWorker,
-                                                       clock: FixedClock) -> None:
+def test_published_entry_is_searchable_after_one_drain(
+    db: Engine, search: TantivyEngine, worker: OutboxWorker, clock: FixedClock
+) -> None:
     publish(db, "E1", "居民身份证丢失补领", ("江苏省", "苏州市"), QA)
     assert titles(search, clock, "身份证补领") == []
     result = worker.drain_once()
@@ -33,8 +34,9 @@ def test_published_entry_is_searchable_after_one_drain(db: Engine, search: Tanti
     assert pending_rows(db) == []
 
 
-def test_republish_replaces_and_takedown_removes(db: Engine, search: TantivyEngine, worker: OutboxWorker,
-                                                 clock: FixedClock) -> None:
+def test_republish_replaces_and_takedown_removes(
+    db: Engine, search: TantivyEngine, worker: OutboxWorker, clock: FixedClock
+) -> None:
     publish(db, "E2", "公积金提取", qas=QA)
     worker.drain_once()
     publish(db, "E2", "住房公积金提取办理")
@@ -47,7 +49,9 @@ def test_republish_replaces_and_takedown_removes(db: Engine, search: TantivyEngi
     assert search.ask("身份证丢了怎么补办", clock.today()) == []
 
 
-def test_replayed_rows_are_idempotent(db: Engine, search: TantivyEngine, worker: OutboxWorker, clock: FixedClock) -> None:
+def test_replayed_rows_are_idempotent(
+    db: Engine, search: TantivyEngine, worker: OutboxWorker, clock: FixedClock
+) -> None:
     publish(db, "E3", "新生儿落户")
     worker.drain_once()
     with Session(db) as session:
@@ -60,16 +64,18 @@ def test_replayed_rows_are_idempotent(db: Engine, search: TantivyEngine, worker:
     assert titles(search, clock, "新生儿落户") == ["新生儿落户"]
 
 
-def test_upsert_of_entry_no_longer_searchable_deletes_it(db: Engine, search: TantivyEngine, worker: OutboxWorker,
-                                                         clock: FixedClock) -> None:
+def test_upsert_of_entry_no_longer_searchable_deletes_it(
+    db: Engine, search: TantivyEngine, worker: OutboxWorker, clock: FixedClock
+) -> None:
     publish(db, "E4", "临时居住登记", effective_to=date(2026, 5, 31))
     result = worker.drain_once()
     assert (result.indexed, result.deleted) == (0, 1)
     assert titles(search, clock, "临时居住登记") == []
 
 
-def test_many_rows_for_one_entry_apply_the_latest(db: Engine, search: TantivyEngine, worker: OutboxWorker,
-                                                  clock: FixedClock) -> None:
+def test_many_rows_for_one_entry_apply_the_latest(
+    db: Engine, search: TantivyEngine, worker: OutboxWorker, clock: FixedClock
+) -> None:
     for title in ("版本一居住证", "版本二居住证", "版本三居住证"):
         publish(db, "E5", title)
     result = worker.drain_once()
@@ -92,8 +98,9 @@ class _BrokenEngine:
         raise OSError("disk full")
 
 
-def test_engine_failure_keeps_rows_for_retry(db: Engine, analyzer: Any, clock: FixedClock,
-                                             search: TantivyEngine) -> None:
+def test_engine_failure_keeps_rows_for_retry(
+    db: Engine, analyzer: Any, clock: FixedClock, search: TantivyEngine
+) -> None:
     publish(db, "E6", "失败重试条目")
     broken = OutboxWorker(db, _BrokenEngine(), analyzer, clock)
     result = broken.drain_once()
@@ -106,8 +113,9 @@ def test_engine_failure_keeps_rows_for_retry(db: Engine, analyzer: Any, clock: F
     assert titles(search, clock, "失败重试条目") == ["失败重试条目"]
 
 
-def test_worker_thread_makes_publish_searchable(db: Engine, search: TantivyEngine, worker: OutboxWorker,
-                                                clock: FixedClock) -> None:
+def test_worker_thread_makes_publish_searchable(
+    db: Engine, search: TantivyEngine, worker: OutboxWorker, clock: FixedClock
+) -> None:
     import time
 
     worker.start()
