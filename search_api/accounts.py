@@ -221,8 +221,11 @@ def list_users(
             col(User.department_id).in_(select(Department.id).where(Department.name == department))
         )
     if q:
-        pattern = f"%{q.strip()}%"
-        conditions.append(col(User.username).like(pattern) | col(User.display_name).like(pattern))
+        # Escape LIKE's own wildcards: "a_b" searches for "a_b", not "a" + any character + "b".
+        literal = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{literal}%"
+        name, shown = col(User.username), col(User.display_name)
+        conditions.append(name.ilike(pattern, escape="\\") | shown.ilike(pattern, escape="\\"))
     total = session.exec(select(func.count()).select_from(User).where(*conditions)).one()
     rows = session.exec(
         select(User).where(*conditions).order_by(col(User.id)).offset((page - 1) * size).limit(size)

@@ -122,6 +122,11 @@ def test_list_filters_and_pages(api: TestClient, admin_headers: Headers, make_st
         URL, params={"role": "agent", "active": True, "size": 2, "page": 2}, headers=admin_headers
     )
     assert [u["username"] for u in page2.json()["data"]] == ["agent2"]
+    by_name = api.get(URL, params={"q": "agent_"}, headers=admin_headers).json()
+    assert by_name["count"] == 0  # "_" is a literal, not LIKE's any-character wildcard
+    assert (
+        api.get(URL, params={"q": "GENT1"}, headers=admin_headers).json()["data"][0]["username"] == "agent1"
+    )
     by_dept = api.get(URL, params={"department": "苏州市公安局"}, headers=admin_headers).json()
     assert [u["username"] for u in by_dept["data"]] == ["spec"]
 
