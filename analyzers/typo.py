@@ -9,18 +9,19 @@ stops common words from being "corrected" into homophones.
 
 from __future__ import annotations
 
-import os
+import importlib.util
+import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-import jieba
-from pypinyin import lazy_pinyin
-from pypinyin.contrib.tone_convert import to_normal
-from pypinyin.pinyin_dict import pinyin_dict
+from analyzers.frequencies import base_frequencies
 
 MIN_WORD_CHARS = 2
+MAX_READING_COMBINATIONS = 16
 MIN_INITIALS, MAX_INITIALS = 3, 6
 MAX_WINDOW_CHARS = 7
 # A window that is itself a known word is only corrected when the correction is this many
@@ -52,39 +53,58 @@ class Correction:
 
 
 @lru_cache(maxsize=1)
-def base_frequencies() -> dict[str, int]:
-    """jieba's general dictionary frequencies: how common a typed word is in ordinary Chinese."""
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-    freq: dict[str, int] = {}
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            word, count, _ = line.split(" ", 2)
-            freq[word] = int(count)
-    return freq
+def _readings_table() -> dict[int, str]:
+    """pypinyin's character readings, read from its data file without importing the package:
+    importing pypinyin also loads its phrase dictionary (~45 MB per process) we do not use."""
+    spec = importlib.util.find_spec("pypinyin")
+    assert spec is not None and spec.submodule_search_locations is not None
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+    return {int(code): value for code, value in json.loads(path.read_text(encoding="utf-8")).items()}
+
+
+def toneless(reading: str) -> str:
+    """zhōng → zhong, lǜ → lv (the way pinyin is typed on a keyboard)."""
+    letters: list[str] = []
+    for char in unicodedata.normalize("NFD", reading):
+        if char == "\u0308" and letters and letters[-1] == "u":
+            letters[-1] = "v"
+        elif unicodedata.category(char) != "Mn":
+            letters.append(char)
+    return "".join(letters)
 
 
 @lru_cache(maxsize=1)
 def syllables() -> frozenset[str]:
-    return frozenset(to_normal(r) for value in pinyin_dict.values() for r in value.split(","))
+    return frozenset(toneless(r) for value in _readings_table().values() for r in value.split(","))
 
 
 @lru_cache(maxsize=20000)
 def char_pinyin(char: str) -> str:
     """Default toneless reading of one character ('' if it has none)."""
-    value = pinyin_dict.get(ord(char))
-    return to_normal(value.split(",")[0]) if value else ""
+    readings = char_readings(char)
+    return readings[0] if readings else ""
+
+
+@lru_cache(maxsize=20000)
+def char_readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading of one character, default first (行 → xing, hang)."""
+    value = _readings_table().get(ord(char))
+    return tuple(dict.fromkeys(toneless(r) for r in value.split(","))) if value else ()
 
 
 def word_keys(word: str) -> set[str]:
-    """Reading keys of a vocabulary word: context-aware and per-character default readings.
+    """Reading keys of a vocabulary word: every combination of its characters' readings.
 
-    Both are indexed because query windows are read character by character, while a polyphonic
-    character inside a word (e.g. 行 in 银行) may use its non-default reading.
+    All readings, because a polyphonic character inside a word (行 in 银行) may not use its
+    default one, while query windows are read character by character with default readings.
+    (pypinyin's phrase-aware reading would pick the right one but costs ~45 MB per process.)
     """
-    keys = {"".join(lazy_pinyin(word))}
-    per_char = [char_pinyin(c) for c in word]
-    if all(per_char):
-        keys.add("".join(per_char))
+    keys = [""]
+    for char in word:
+        readings = char_readings(char)
+        if not readings:
+            return set()
+        keys = [key + reading for key in keys for reading in readings][:MAX_READING_COMBINATIONS]
     return {k for k in keys if k.isascii() and k.isalpha()}
 
 
@@ -154,12 +174,17 @@ class PinyinIndex:
                     if any(taken[begin:end]) or not all(readings[start : start + size]):
                         continue
                     typed = text[begin:end]
+                    if typed in self.freq:
+                        continue
+                    readings_key = "".join(readings[start : start + size])
+                    if not self.words_for(readings_key, size):
+                        continue  # the common case: no homophone in our vocabulary at all
                     typed_freq = base.get(typed, 0)
-                    if typed in self.freq or typed_freq >= COMMON_WORD_FREQ:
+                    if typed_freq >= COMMON_WORD_FREQ:
                         continue
                     candidates = [
                         w
-                        for w in self.words_for("".join(readings[start : start + size]), size)
+                        for w in self.words_for(readings_key, size)
                         if w != typed
                         and len(w) == size
                         and self.freq[w] > typed_freq * RARITY
