@@ -67,7 +67,9 @@ def list_(
     with Session(engine) as session:
         rows, count = list_users(session, role=role, active=None if include_inactive else True, size=10_000)
         shown = [user_public(session, u) for u in rows]
-    table = Table("id", "用户名", "姓名", "角色", "部门", "地区", "状态", title=f"员工账号（{count}）")
+    table = Table(title=f"员工账号（{count}）")
+    for header in ("id", "用户名", "姓名", "角色", "部门", "地区", "状态"):
+        table.add_column(header, overflow="fold")  # wrap long region paths, never cut them off
     for u in shown:
         table.add_row(
             str(u["id"]),
