@@ -177,7 +177,7 @@ def list_entries(
         titled = select(EntryVersion.entry_id).where(
             col(EntryVersion.title).contains(q.strip(), autoescape=True)
         )
-        query = query.where(or_(Entry.public_id == q.strip(), col(Entry.id).in_(titled)))
+        query = query.where(or_(col(Entry.public_id) == q.strip(), col(Entry.id).in_(titled)))
     count = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
         query.order_by(col(Entry.updated_at).desc(), col(Entry.id).desc())
