@@ -121,7 +121,10 @@ def serve(
     """
     import uvicorn
 
-    settings, temporary_secret = ensure_secret(settings_from_env())
+    try:
+        settings, temporary_secret = ensure_secret(settings_from_env())
+    except StartupError as exc:
+        fail(exc)
     settings, engine = store_from_env(schema=False)
     try:
         check_search(settings)

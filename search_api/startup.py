@@ -52,13 +52,25 @@ def load_settings() -> Settings:
         raise StartupError("配置错误（请检查环境变量）：\n  " + "\n  ".join(lines)) from exc
 
 
-def ensure_secret(settings: Settings) -> tuple[Settings, bool]:
-    """Outside production, replace the placeholder SECRET_KEY by a random one for this run.
+MIN_SECRET_BYTES = 32  # HS256 wants a key at least as long as its output (RFC 7518 §3.2)
 
-    Exported to the environment so that every uvicorn worker (each builds its own settings)
+
+def ensure_secret(settings: Settings) -> tuple[Settings, bool]:
+    """A usable SECRET_KEY for serving: refuse a weak one in production, improvise one elsewhere.
+
+    Outside production an unset (placeholder or empty) key is replaced by a random one for this
+    run, exported to the environment so that every uvicorn worker (each builds its own settings)
     signs with the same key. Returns the settings to use and whether a temporary key was made.
     """
-    if settings.secret_key != PLACEHOLDER_SECRET or settings.environment == "production":
+    unset = settings.secret_key in (PLACEHOLDER_SECRET, "")
+    if settings.environment == "production":
+        if len(settings.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise StartupError(
+                f"SECRET_KEY 太短：生产环境至少需要 {MIN_SECRET_BYTES} 字节的随机字符串，"
+                "可用 python3 -c 'import secrets; print(secrets.token_urlsafe(32))' 生成"
+            )
+        return settings, False
+    if not unset:
         return settings, False
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(32)
     return load_settings(), True

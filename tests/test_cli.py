@@ -253,6 +253,8 @@ def test_commands_refuse_an_unmigrated_store(env: dict[str, str]):
         ({"SEARCH_URL": "http://u:pw@127.0.0.1:1"}, "SEARCH_URL"),
         ({"TOKEN_TTL_MINUTES": "0"}, "TOKEN_TTL_MINUTES"),
         ({"ENVIRONMENT": "production", "SECRET_KEY": "dev-only-change-me"}, "SECRET_KEY"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": "short-but-not-placeholder"}, "SECRET_KEY"),
     ],
 )
 def test_serve_fails_at_start_naming_the_setting(env: dict[str, str], overrides: dict[str, str], named: str):
@@ -287,6 +289,22 @@ def test_serve_demo_prepares_everything_then_hands_over_to_uvicorn(
     again = hotline(env, "serve", "--demo", "--port", "8765")
     assert again.exit_code == 0
     assert "新建 0" in again.output and "新建账号 0 个" in again.output  # idempotent restart
+
+
+def test_serve_without_a_secret_improvises_one_shared_by_all_workers(
+    migrated: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    import os
+
+    import uvicorn
+
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.append(os.environ["SECRET_KEY"]))
+    result = hotline({**migrated, "SECRET_KEY": "", "ENVIRONMENT": "development"}, "serve", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "临时密钥" in result.output
+    [secret] = seen  # what the workers will read from the environment
+    assert len(secret.encode()) >= 32
 
 
 def test_demo_loader_is_idempotent(migrated: dict[str, str], tmp_path: Path):
