@@ -128,19 +128,25 @@ class PinyinIndex:
         base = base_frequencies()
         self.freq: dict[str, int] = {}
         by_key: dict[str, set[str]] = {}
+        by_default: dict[str, set[str]] = {}
         by_fuzzy: dict[str, set[str]] = {}
         by_initials: dict[str, set[str]] = {}
         for word in vocabulary:
             if len(word) < MIN_WORD_CHARS or not _CJK.fullmatch(word):
                 continue
             self.freq[word] = user_freq.get(word) or base.get(word) or DOMAIN_WORD_FREQ
-            for key in word_keys(word):
+            for key in word_keys(word):  # typed pinyin: the user spelled out the right reading
                 by_key.setdefault(key, set()).add(word)
-                if len(word) >= MIN_FUZZY_CHARS:
-                    by_fuzzy.setdefault(fuzzy(key), set()).add(word)
+            # Homophone windows are read with default readings only; matching them against every
+            # reading of a polyphonic character (参 can/shen) more than doubles homophone noise.
+            default = "".join(char_pinyin(c) for c in word)
+            by_default.setdefault(default, set()).add(word)
+            if len(word) >= MIN_FUZZY_CHARS:
+                by_fuzzy.setdefault(fuzzy(default), set()).add(word)
             if len(word) >= MIN_INITIALS and all(char_pinyin(c) for c in word):
                 by_initials.setdefault("".join(char_pinyin(c)[0] for c in word), set()).add(word)
         self._by_key = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_key.items()}
+        self._by_default = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_default.items()}
         self._by_fuzzy = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_fuzzy.items()}
         self._by_initials = {k: sorted(ws, key=lambda w: -self.freq[w]) for k, ws in by_initials.items()}
         self._longest_key = max((len(k) for k in self._by_key), default=0)
@@ -149,7 +155,8 @@ class PinyinIndex:
         return len(self._by_key)
 
     def words_for(self, key: str, size: int) -> list[str]:
-        exact = self._by_key.get(key, [])
+        """Vocabulary words whose default reading is ``key`` (fuzzy readings for long windows)."""
+        exact = self._by_default.get(key, [])
         if exact or size < MIN_FUZZY_CHARS:
             return exact
         return self._by_fuzzy.get(fuzzy(key), [])

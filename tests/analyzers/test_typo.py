@@ -43,6 +43,7 @@ def test_homophones_are_recovered(analyzer: Analyzer, typed: str, meant: str) ->
         ("hu kou qian yi", ["户口迁移"]),  # single syllables: read as one string
         ("yidi jiuyi beian", ["异地", "就医", "备案"]),  # whole words: the spaces are kept
         ("gongjijin daikuan", ["公积金", "贷款"]),
+        ("yinhangka", ["银行卡"]),  # 行 read as hang, not its default xing
     ],
 )
 def test_pinyin_input_maps_to_dictionary_words(analyzer: Analyzer, typed: str, meant: list[str]) -> None:
