@@ -24,6 +24,9 @@ app = typer.Typer(
     name="hotline",
     no_args_is_help=True,
     help="热线百科 (hotline-baike) 命令行：运行服务、迁移数据库、导入条目、重建索引、管理账号。",
+    # A crash report must not print local variables: they include settings with SECRET_KEY and
+    # database passwords.
+    pretty_exceptions_show_locals=False,
 )
 app.add_typer(cli_users.app, name="users")
 
