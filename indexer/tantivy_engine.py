@@ -281,7 +281,8 @@ class TantivyEngine:
         question = best_question(p["questions"], terms)
         source = p["snippet"]
         if question is not None:
-            source = p["answers"][p["questions"].index(question)] or source
+            answer = p["answers"][p["questions"].index(question)]
+            source = answer if any(t in answer for t in terms) else source
         return SearchHit(
             id=p["id"],
             title=p["title"],
