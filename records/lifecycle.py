@@ -1,4 +1,6 @@
-"""The entry lifecycle of design §3 as one state machine: who may do what, from which state, with what effect.
+"""The entry lifecycle of design §3 as one state machine: from which state, with what effect.
+
+Who may perform each action (role and department) is the rules table in records.policy.
 
     draft ──submit──▶ submitted ──dept_approve──▶ dept_approved ──publish──▶ published
       ▲                   │                            │
@@ -15,9 +17,6 @@ what the public sees changes, the outbox row — all in the caller's transaction
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -25,120 +24,34 @@ from sqlmodel import Session, col, select
 from records.audit import record_audit, request_index
 from records.clock import Clock, as_utc
 from records.content import read_qas
-from records.errors import Conflict, Forbidden, ValidationFailed
+from records.errors import Conflict, ValidationFailed
 from records.models import Category, Entry, EntryStatus, EntryVersion, OutboxOp, Role, User, VersionState
+from records.policy import (
+    EDITABLE,
+    PUBLIC_STATUSES,
+    WORKING_STATES,
+    Action,
+    authorize,
+    illegal,
+    state_label,
+)
 from records.reference import problem
 from records.validation import completeness_problems, raise_if
 
 __all__ = [
+    "EDITABLE",
     "PUBLIC_STATUSES",
     "WORKING_STATES",
     "Action",
     "authorize",
     "claim",
+    "illegal",
     "perform",
     "publish_version",
     "state_label",
     "withdraw_live",
     "working_version",
 ]
-
-
-class Action(enum.StrEnum):
-    create = "create"
-    edit = "edit"
-    submit = "submit"
-    dept_approve = "dept-approve"
-    return_ = "return"
-    publish = "publish"
-    new_version = "new-version"
-    request_takedown = "request-takedown"
-    approve_takedown = "approve-takedown"
-    reject_takedown = "reject-takedown"
-
-
-ACTION_LABELS: dict[Action, str] = {
-    Action.create: "新建",
-    Action.edit: "编辑",
-    Action.submit: "提交审核",
-    Action.dept_approve: "部门审核通过",
-    Action.return_: "退回",
-    Action.publish: "发布",
-    Action.new_version: "新建版本",
-    Action.request_takedown: "申请下架",
-    Action.approve_takedown: "批准下架",
-    Action.reject_takedown: "驳回下架申请",
-}
-
-STATE_LABELS: dict[str, str] = {
-    VersionState.draft: "草稿",
-    VersionState.submitted: "待部门审核",
-    VersionState.dept_approved: "待热线复核发布",
-    VersionState.returned: "已退回",
-    VersionState.published: "已发布",
-    VersionState.superseded: "已被新版本替代",
-    VersionState.withdrawn: "已撤下",
-    EntryStatus.unpublished: "未发布",
-    EntryStatus.takedown_requested: "下架申请中",
-    EntryStatus.taken_down: "已下架",
-    EntryStatus.expired: "已过期",
-}
-
-WORKING_STATES = (
-    VersionState.draft,
-    VersionState.submitted,
-    VersionState.dept_approved,
-    VersionState.returned,
-)
-PUBLIC_STATUSES = (EntryStatus.published, EntryStatus.takedown_requested)
-EDITABLE = (VersionState.draft, VersionState.returned)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Who may perform an action: roles bound to their own department, and roles allowed anywhere."""
-
-    own_department: tuple[Role, ...] = ()
-    any_department: tuple[Role, ...] = ()
-
-
-_EDITORS = Rule(own_department=(Role.specialist,), any_department=(Role.manager,))
-RULES: dict[Action, Rule] = {
-    Action.create: _EDITORS,
-    Action.edit: _EDITORS,
-    Action.submit: _EDITORS,
-    Action.new_version: _EDITORS,
-    Action.dept_approve: Rule(own_department=(Role.dept_reviewer,)),
-    Action.return_: Rule(own_department=(Role.dept_reviewer,), any_department=(Role.manager,)),
-    Action.publish: Rule(any_department=(Role.manager,)),
-    Action.request_takedown: Rule(own_department=(Role.specialist,)),
-    Action.approve_takedown: Rule(any_department=(Role.manager,)),
-    Action.reject_takedown: Rule(any_department=(Role.manager,)),
-}
-
-
-def state_label(state: str) -> str:
-    return STATE_LABELS.get(state, state)
-
-
-def authorize(actor: User, action: Action, department_id: int) -> None:
-    """Role and department ownership; raises Forbidden naming what is missing."""
-    rule = RULES[action]
-    if actor.role in rule.any_department:
-        return
-    if actor.role in rule.own_department:
-        if actor.department_id == department_id:
-            return
-        raise Forbidden(
-            f"只能对本部门的条目执行「{ACTION_LABELS[action]}」",
-            code="department_forbidden",
-            details={"action": action.value},
-        )
-    raise Forbidden(
-        f"当前角色无权执行「{ACTION_LABELS[action]}」",
-        code="role_forbidden",
-        details={"action": action.value, "role": actor.role.value},
-    )
 
 
 def claim(session: Session, entry: Entry, expected: int, clock: Clock) -> None:
@@ -169,14 +82,6 @@ def working_version(session: Session, entry: Entry) -> EntryVersion | None:
             EntryVersion.entry_id == entry.id, col(EntryVersion.state).in_([s.value for s in WORKING_STATES])
         )
     ).first()
-
-
-def illegal(action: Action, state: str) -> Conflict:
-    return Conflict(
-        f"条目当前状态为「{state_label(state)}」，不能执行「{ACTION_LABELS[action]}」",
-        code="illegal_transition",
-        details={"action": action.value, "state": str(state)},
-    )
 
 
 def require_complete(session: Session, version: EntryVersion, clock: Clock) -> None:
