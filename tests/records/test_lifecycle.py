@@ -6,13 +6,15 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from records.clock import FixedClock
 from records.content import EntryContent
 from records.entries import create_draft, run_action, update_draft
 from records.errors import Conflict, Forbidden, ValidationFailed
-from records.lifecycle import Action
+from records.expiry import expire_due
+from records.lifecycle import Action, claim
 from records.models import (
     AuditLog,
     Entry,
@@ -366,3 +368,75 @@ def test_submission_reports_every_missing_element(
         "original_text": "missing_content",
     }
     assert all(p["message"] for p in err.value.details)
+
+
+def test_lock_is_enforced_in_sql_across_sessions(
+    engine: Engine,
+    session: Session,
+    people: dict[str, User],
+    clock: FixedClock,
+    make_content: Callable[..., EntryContent],
+) -> None:
+    """Two sessions read the same lock_version; the second writer loses though its copy looked current."""
+    entry = _draft(session, people["specialist"], make_content(), clock)
+    with Session(engine, expire_on_commit=False) as first, Session(engine, expire_on_commit=False) as second:
+        mine = first.exec(select(Entry).where(Entry.public_id == entry.public_id)).one()
+        theirs = second.exec(select(Entry).where(Entry.public_id == entry.public_id)).one()
+        second.expunge(theirs)  # keep the stale copy as it was read …
+        second.rollback()  # … and end the read so SQLite lets the first session write
+        second.add(theirs)
+        claim(first, mine, mine.lock_version, clock)
+        first.commit()
+        assert theirs.lock_version == 1  # stale copy, same number as the winner saw
+        with pytest.raises(Conflict) as err:
+            claim(second, theirs, 1, clock)
+        assert err.value.code == "stale_version"
+
+
+@pytest.mark.parametrize("how", ["taken_down", "expired"])
+def test_republish_after_takedown_or_expiry(
+    session: Session,
+    people: dict[str, User],
+    clock: FixedClock,
+    make_content: Callable[..., EntryContent],
+    how: str,
+) -> None:
+    effective_to = date(2026, 6, 30) if how == "expired" else None
+    entry = _to_state(
+        session,
+        people,
+        _draft(session, people["specialist"], make_content(effective_to=effective_to), clock),
+        "published",
+        clock,
+    )
+    if how == "taken_down":
+        entry = _act(session, people["specialist"], entry, Action.request_takedown, clock, reason="暂停")
+        entry = _act(session, people["manager"], entry, Action.approve_takedown, clock)
+    else:
+        clock.advance(days=30)
+        assert expire_due(session, clock) == [entry.public_id]
+        session.commit()
+        session.refresh(entry)
+    assert entry.status.value == how and entry.live_version_id is None
+    entry = _act(session, people["specialist"], entry, Action.new_version, clock)
+    entry = update_draft(
+        session,
+        people["specialist"],
+        entry.public_id,
+        make_content(effective_to=date(2027, 12, 31)),
+        entry.lock_version,
+        clock,
+        max_text_bytes=MAX,
+    )
+    session.commit()
+    for who, action in [
+        ("specialist", Action.submit),
+        ("reviewer", Action.dept_approve),
+        ("manager", Action.publish),
+    ]:
+        entry = _act(session, people[who], entry, action, clock)
+    assert entry.status is EntryStatus.published
+    states = session.exec(
+        select(EntryVersion.state).where(EntryVersion.entry_id == entry.id).order_by(col(EntryVersion.number))
+    ).all()
+    assert states == [VersionState.withdrawn, VersionState.published]
