@@ -84,11 +84,12 @@ def stats(session: Session) -> dict[str, object]:
         .select_from(DeskQuestion)
         .where(DeskQuestion.state == QuestionState.resolved_by_existing)
     ).one()
-    on_time = sum(1 for _, answered, due in rows if due is not None and answered <= due)
-    hours = [(answered - created).total_seconds() / 3600 for created, answered, _ in rows]
+    answered_rows = [(created, answered, due) for created, answered, due in rows if answered is not None]
+    on_time = sum(1 for _, answered, due in answered_rows if due is not None and answered <= due)
+    hours = [(answered - created).total_seconds() / 3600 for created, answered, _ in answered_rows]
     return {
         "received": received,
-        "answered": len(rows),
+        "answered": len(answered_rows),
         "published": published,
         "resolved_by_existing": resolved,
         "answered_within_one_working_day": on_time,

@@ -62,15 +62,17 @@ class _Tree:
             .distinct()
         )
         for department_id, category_id in pairs:
-            handles[department_id].add(category_id)
+            if category_id is not None:
+                handles[department_id].add(category_id)
         desk_pairs = session.exec(
             select(DeskQuestion.department_id, DeskQuestion.category_id)
             .where(col(DeskQuestion.department_id).is_not(None))
             .where(col(DeskQuestion.category_id).is_not(None))
             .distinct()
         )
-        for department_id, category_id in desk_pairs:
-            handles[department_id].add(category_id)
+        for desk_department, desk_category in desk_pairs:
+            if desk_department is not None and desk_category is not None:
+                handles[desk_department].add(desk_category)
         return cls(
             regions={r.id: r for r in session.exec(select(Region)) if r.id is not None},
             departments={d.id: d for d in session.exec(select(Department)) if d.id is not None},
@@ -130,8 +132,9 @@ def _matched_owners(session: Session, matches: Sequence[Match]) -> dict[str, tup
         .where(col(DeskQuestion.number).in_(ids))
         .where(col(DeskQuestion.department_id).is_not(None))
     )
-    for number, department_id, category_id in desk:
-        owners[number] = (department_id, category_id)
+    for number, desk_department, desk_category in desk:
+        if desk_department is not None:
+            owners[number] = (desk_department, desk_category)
     return owners
 
 

@@ -26,7 +26,7 @@ def _iso(value: datetime | None, timezone: str) -> str | None:
 
 def _name(session: Session, model: type[Department] | type[Region], row_id: int | None) -> str | None:
     row = session.get(model, row_id) if row_id is not None else None
-    return row.name if row else None
+    return getattr(row, "name", None)
 
 
 def _path(session: Session, row_id: int | None) -> str | None:

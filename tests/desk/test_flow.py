@@ -8,8 +8,18 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from records.desk.models import DeskQuestion
-from records.models import AuditLog, Entry, EntryStatus, EntryVersion, Outbox, QAPair, Role, VersionState
+from records.desk.models import DeskQuestion, QuestionState
+from records.models import (
+    AuditLog,
+    Entry,
+    EntryStatus,
+    EntryVersion,
+    Outbox,
+    OutboxOp,
+    QAPair,
+    Role,
+    VersionState,
+)
 from tests.desk.conftest import FOUR, DeskEnv, submit
 
 QUESTION = "在苏州市办理居住证需要满足什么条件？"
@@ -27,7 +37,7 @@ def _audit_actions(env: DeskEnv, number: str) -> list[tuple[str, str | None, str
 
 def _state(env: DeskEnv, number: str) -> str:
     with Session(env.db) as session:
-        return session.exec(select(DeskQuestion.state).where(DeskQuestion.number == number)).one().value
+        return session.exec(select(DeskQuestion.state).where(DeskQuestion.number == number)).one()
 
 
 def _queue(env: DeskEnv, headers: dict[str, str]) -> list[str]:
@@ -157,7 +167,7 @@ def test_only_a_specialist_of_the_routed_department_answers(
     headers = env.staff(role, department)
     response = env.client.post(f"/api/questions/{number}/answers", json=FOUR, headers=headers)
     assert (response.status_code, response.json()["error"]["code"]) == (status, code)
-    assert _state(env, number) == "routed"
+    assert _state(env, number) == QuestionState.routed
 
 
 @pytest.mark.parametrize(
@@ -179,7 +189,7 @@ def test_missing_or_bad_elements_are_named_each(env: DeskEnv, body: dict[str, An
     assert error["code"] == "answer_elements_invalid"
     assert [d["field"] for d in error["details"]] == named
     assert all(d["element"] in error["message"] for d in error["details"])
-    assert _state(env, number) == "routed"
+    assert _state(env, number) == QuestionState.routed
 
 
 @pytest.mark.parametrize(
@@ -238,7 +248,7 @@ def test_withdrawn_answer_leaves_the_public_page(env: DeskEnv):
     assert (page["state"], page["answer"], page["related"]) == ("withdrawn", None, [])
     with Session(env.db) as session:
         ops = session.exec(select(Outbox.op).where(Outbox.doc_id == number).order_by(col(Outbox.seq))).all()
-    assert [op.value for op in ops] == ["upsert", "delete"]
+    assert ops == [OutboxOp.upsert, OutboxOp.delete]
 
 
 def test_unknown_question_is_404(env: DeskEnv):
