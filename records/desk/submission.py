@@ -160,11 +160,16 @@ def existing_answer_exists(session: Session, doc_id: str, own_number: str) -> bo
     return other is not None and other.number != own_number and other.state == QuestionState.published
 
 
+def is_asker(question: DeskQuestion, token: object) -> bool:
+    """Whether ``token`` is the one handed out when ``question`` was submitted."""
+    return isinstance(token, str) and hmac.compare_digest(_token_hash(token), question.citizen_token_hash)
+
+
 def resolve_by_existing(
     session: Session, question: DeskQuestion, *, token: object, doc_id: object, clock: Clock
 ) -> DeskQuestion:
     """The citizen says an existing answer answered them: close without department work."""
-    if not isinstance(token, str) or not hmac.compare_digest(_token_hash(token), question.citizen_token_hash):
+    if not is_asker(question, token):
         raise Forbidden("只有提问人可以确认问题已解决", code="citizen_token_invalid")
     if not isinstance(doc_id, str) or not doc_id.strip():
         raise ValidationFailed(

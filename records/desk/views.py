@@ -53,14 +53,16 @@ def answer_dict(answer: DeskAnswer, timezone: str) -> dict[str, Any]:
 
 
 def public_view(
-    session: Session, question: DeskQuestion, timezone: str, related: Sequence[Related] = ()
+    session: Session, question: DeskQuestion, timezone: str, related: Sequence[Related] = (), *, asker: bool
 ) -> dict[str, Any]:
+    """Numbers are sequential, so an unpublished question's words are shown only to its asker."""
     published = next((a for a in answers_of(session, question) if a.state == AnswerState.published), None)
+    shown = asker or published is not None
     view: dict[str, Any] = {
         "number": question.number,
-        "text": question.text,
+        "text": question.text if shown else None,
         "state": question.state.value,
-        "region": _name(session, Region, question.region_id),
+        "region": _name(session, Region, question.region_id) if shown else None,
         "department": _name(session, Department, question.department_id) if published else None,
         "created_at": _iso(question.created_at, timezone),
         "published_at": _iso(question.published_at, timezone) if published else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -116,15 +116,23 @@ def desk_stats(session: SessionDep) -> dict[str, Any]:
     return queues.stats(session)
 
 
+CitizenToken = Annotated[
+    str | None, Header(max_length=200, description="提交时返回的 citizen_token：提问人可看到未公开问题的原文")
+]
+
+
 @router.get("/api/questions/{number}")
-def public_question(ctx: ContextDep, session: SessionDep, number: Number) -> dict[str, Any]:
+def public_question(
+    ctx: ContextDep, session: SessionDep, number: Number, x_citizen_token: CitizenToken = None
+) -> dict[str, Any]:
     question = submission.get_question(session, number)
     related: list[matching.Related] = []
     if question.state == QuestionState.published:
         related = matching.related_entries(
             ctx.search, question.number, question.text, ctx.clock.today(), _region_path(session, question)
         )
-    return views.public_view(session, question, ctx.settings.timezone, related)
+    asker = submission.is_asker(question, x_citizen_token)
+    return views.public_view(session, question, ctx.settings.timezone, related, asker=asker)
 
 
 @router.post("/api/questions/{number}/resolved-by")
@@ -134,7 +142,7 @@ def resolved_by(ctx: ContextDep, session: SessionDep, number: Number, body: Reso
         session, question, token=body.citizen_token, doc_id=body.doc_id, clock=ctx.clock
     )
     session.commit()
-    return views.public_view(session, question, ctx.settings.timezone)
+    return views.public_view(session, question, ctx.settings.timezone, asker=True)
 
 
 @router.post("/api/questions/{number}/route")

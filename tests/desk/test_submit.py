@@ -57,8 +57,7 @@ def test_bad_submissions_are_422_and_store_nothing(env: DeskEnv, body: dict[str,
     [("  身份证丢了 ", "身份证丢了"), ("问" * 500, "问" * 500), ("居住证怎么办\t", "居住证怎么办")],
 )
 def test_length_limits_apply_after_trimming(env: DeskEnv, text: str, stored: str):
-    number = submit(env.client, text)["number"]
-    assert env.client.get(f"/api/questions/{number}").json()["text"] == stored
+    assert _as_asker(env, submit(env.client, text))["text"] == stored
 
 
 @pytest.mark.parametrize("contact", ["13912345678", "0512-65225661", "someone@example.com.cn", None, ""])
@@ -74,16 +73,41 @@ def test_valid_contacts_are_kept_private(env: DeskEnv, contact: str | None):
 
 def test_html_is_stored_and_returned_as_text(env: DeskEnv):
     text = "<script>alert('x')</script><b>居住证</b>怎么办？"
-    number = submit(env.client, text)["number"]
-    response = env.client.get(f"/api/questions/{number}")
+    submitted = submit(env.client, text)
+    headers = {"X-Citizen-Token": submitted["citizen_token"]}
+    response = env.client.get(f"/api/questions/{submitted['number']}", headers=headers)
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["text"] == text
 
 
 def test_region_by_name_or_path(env: DeskEnv):
     for region in ("苏州市", "江苏省/苏州市"):
-        number = submit(env.client, "苏州居住证签注怎么办？", region=region)["number"]
-        assert env.client.get(f"/api/questions/{number}").json()["region"] == "苏州市"
+        assert (
+            _as_asker(env, submit(env.client, "苏州居住证签注怎么办？", region=region))["region"] == "苏州市"
+        )
+
+
+@pytest.mark.parametrize("token", [None, "someone-elses-token"])
+def test_unpublished_words_are_shown_only_to_the_asker(env: DeskEnv, token: str | None):
+    submitted = submit(env.client, "我家住在某某小区三栋，居住证怎么办？", region="苏州市")
+    headers = {"X-Citizen-Token": token} if token else {}
+    page = env.client.get(f"/api/questions/{submitted['number']}", headers=headers).json()
+    assert (page["state"], page["text"], page["region"]) == ("received", None, None)
+    assert _as_asker(env, submitted)["text"] == "我家住在某某小区三栋，居住证怎么办？"
+
+
+def test_published_question_is_public(env: DeskEnv):
+    number = _publish_answer(env, "苏州居住证签注要本人去吗？")
+    page = env.client.get(f"/api/questions/{number}").json()
+    assert (page["text"], page["region"]) == ("苏州居住证签注要本人去吗？", "苏州市")
+
+
+def _as_asker(env: DeskEnv, submitted: dict[str, Any]) -> dict[str, Any]:
+    headers = {"X-Citizen-Token": submitted["citizen_token"]}
+    response = env.client.get(f"/api/questions/{submitted['number']}", headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def _publish_answer(env: DeskEnv, text: str) -> str:
