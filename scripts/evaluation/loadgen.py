@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -30,6 +30,8 @@ class Latency:
     p95: float
     p99: float
     mean: float
+    server_cpu_ms: float = float("nan")  # server CPU time per request (user + system)
+    took_p50: float = float("nan")  # the service's own took_ms, where it reports one
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -45,23 +47,31 @@ def summarize(name: str, millis: list[float], errors: int) -> Latency:
     return Latency(name, len(millis), errors, p50, p95, p99, mean)
 
 
+CpuClock = Callable[[], float]
+
+
 Call = Callable[[httpx.Client], httpx.Response]
 
 
-def sequential(client: httpx.Client, name: str, calls: list[Call]) -> Latency:
+def sequential(client: httpx.Client, name: str, calls: list[Call], cpu: CpuClock | None = None) -> Latency:
     """One client, one request at a time: client-side wall time per request, in ms."""
-    millis, errors = [], 0
+    millis, took, errors = [], [], 0
+    cpu_start = cpu() if cpu else 0.0
     for call in calls:
         started = time.perf_counter()
         try:
-            ok = call(client).status_code == 200
+            response = call(client)
+            ok = response.status_code == 200
         except httpx.HTTPError:  # a reset connection is an error to count, not a reason to stop
             ok = False
         if ok:
             millis.append((time.perf_counter() - started) * 1000)
+            took.append(float(response.json().get("took_ms", "nan")))
         else:
             errors += 1
-    return summarize(name, millis, errors)
+    result = summarize(name, millis, errors)
+    cpu_ms = (cpu() - cpu_start) * 1000 / len(calls) if cpu and calls else float("nan")
+    return replace(result, server_cpu_ms=cpu_ms, took_p50=percentile([t for t in took if t == t], 0.5))
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class Throughput:
     p50: float
     p90: float
     p99: float
+    server_cpu_ms: float = float("nan")
 
 
 LUA = """
@@ -163,7 +174,15 @@ def run_asyncio(base: str, paths: list[str], clients: int, seconds: int) -> Thro
     )
 
 
-def throughput(base: str, paths: list[str], clients: int, seconds: int) -> Throughput:
-    if shutil.which("wrk"):
-        return run_wrk(base, paths, clients, seconds)
-    return run_asyncio(base, paths, clients, seconds)
+def throughput(
+    base: str, paths: list[str], clients: int, seconds: int, cpu: CpuClock | None = None
+) -> Throughput:
+    cpu_start = cpu() if cpu else 0.0
+    result = (
+        run_wrk(base, paths, clients, seconds)
+        if shutil.which("wrk")
+        else run_asyncio(base, paths, clients, seconds)
+    )
+    if cpu and result.requests:
+        result = replace(result, server_cpu_ms=(cpu() - cpu_start) * 1000 / result.requests)
+    return result
