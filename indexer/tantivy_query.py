@@ -26,7 +26,7 @@ def _filter(query: Query) -> Query:
     return Query.const_score_query(query, 0.0)
 
 
-COVERAGE_BONUS = 12.0  # per matched group x relative IDF: cover more of the query, rarer words first
+COVERAGE_BONUS = 16.0  # per matched group x relative IDF: cover more of the query, rarer words first
 
 
 def coverage_weights(
