@@ -24,6 +24,7 @@ from evaluation.metrics import (  # noqa: E402
     success_at_k,
 )
 from evaluation.regions import RegionMap  # noqa: E402
+from evaluation.report import as_json, pair_table, search_table  # noqa: E402
 
 LOG3 = math.log2(3)
 
@@ -219,3 +220,23 @@ def test_pair_files_skip_the_header_and_questions_become_one_entry_each(tmp_path
     assert len(rows) == 2 == len(ids)
     assert [row["qas"][0]["question"] for row in rows] == ["怎么办身份证", "医保怎么报销"]
     assert {row["id"] for row in rows} == set(ids.values())
+
+
+def test_report_tables_and_json_carry_every_system_kind_and_leak() -> None:
+    ours, base = {"all": Scores(), "typo": Scores()}, {"all": Scores(), "typo": Scores()}
+    for group in (ours["all"], ours["typo"]):
+        group.add("q1", ["a"], {"a": 2}, leaks=0)
+    for group in (base["all"], base["typo"]):
+        group.add("q1", ["x"], {"a": 2}, leaks=1)
+    table = search_table({"ours": ours, "base": base})
+    assert "| typo | 1 | 1.000 / 1.000 / 1.000 | 0.000 / 0.000 / 0.000 |" in table
+    assert table.splitlines()[-1] == "| LEAKS |  | 0 | 1 |"
+    positives, negatives = PairScores(), PairScores()
+    positives.add(1, True)
+    negatives.add(2, True)
+    pairs = {"lcqmc": {"pos": positives, "neg": negatives}}
+    assert "| lcqmc | 0.500 | – |" in pair_table(pairs)
+    document = as_json({"ours": ours, "base": base}, pairs, {"today": "2026-06-01"})
+    assert document["search"]["base"]["all"]["failed_s3"] == ["q1"]
+    assert document["ask"]["lcqmc"]["accuracy_pos_neg"] == 0.5
+    assert document["ask"]["lcqmc"]["accuracy_pos_neg_hard"] is None
