@@ -44,7 +44,7 @@ from indexer.textutil import best_question, best_window, mark, pinyin_initials
 
 WRITER_HEAP = 128_000_000
 ASK_CANDIDATES = 30
-FEW_RESULTS = 3  # fewer hits than this with most words required: retry with any word
+FEW_RESULTS = 3  # fewer hits than this from the scored fields: retry including all words
 
 
 class TantivyEngine:
@@ -251,18 +251,18 @@ class TantivyEngine:
         ):
             if value:
                 filters.append(tq.Query.term_query(self.schema, field, value))
-        groups = tq.group_queries(self.schema, analyzed, tq.SEARCH_FIELDS)
         searcher = self.searcher()
         offset = (request.page - 1) * request.size
-        minimum = tq.minimum_should_match(len(groups))
         coverage = tq.coverage_weights(self.schema, searcher, analyzed, self._entry_total(searcher))
-        while True:
-            query = tq.combine(filters, groups, minimum, None, coverage)
+        for fields in (tq.SEARCH_FIELDS, tq.SEARCH_FIELDS_WIDE):
+            # Words found only in answers or original text: widen to the all-words field when the
+            # short fields find (almost) nothing, so such entries are still found.
+            groups = tq.group_queries(self.schema, analyzed, fields)
+            query = tq.combine(filters, groups, tq.minimum_should_match(len(groups)), None, coverage)
             result = searcher.search(query, limit=request.size, offset=offset, count=True)
             total = _count(result)
-            if total >= FEW_RESULTS or minimum <= 1:
+            if total >= FEW_RESULTS:
                 break
-            minimum = 1
         terms = [t.text for t in analyzed.terms]
         hits = [self._hit(searcher, score, address, terms) for score, address in result.hits]
         return SearchResult(request.q, total, _ms(started), hits)

@@ -18,6 +18,8 @@ from tantivy import Occur, Query
 from analyzers.types import AnalyzedQuery, QueryTerm
 from indexer.tantivy_schema import ALL_FIELD, KIND_ENTRY, KIND_QUESTION, SEARCH_FIELDS
 
+SEARCH_FIELDS_WIDE = {**SEARCH_FIELDS, ALL_FIELD: 0.5}
+
 MAX_GROUPS = 16
 FIELD_TIE_BREAKER = 0.3
 

@@ -258,3 +258,8 @@ def test_health_reports_documents(engine: Any) -> None:
     load(engine, doc("Z1", "居住证申领"), doc("Z2", "公租房申请"))
     health = engine.health()
     assert health["status"] == "ok" and health["documents"] == 2 and health["engine"] == engine.name
+
+
+def test_words_only_in_the_original_text_are_found(engine: Any) -> None:
+    load(engine, doc("B1", "居住证申领", text="依据苏政办发〔2021〕88号文件执行。"), doc("B2", "公租房申请"))
+    assert ids(engine, "苏政办发") == ["B1"]
