@@ -75,7 +75,8 @@ def rebuild(
     with Session(db_engine) as session:
         high_water = session.exec(select(func.max(Outbox.seq))).one() or 0
         ids = searchable_ids(session, clock.today())
-    total = len(ids)
+        answers = _published_answers(session)
+    total = len(ids) + len(answers)
     if progress:
         progress(0, total)
     target = layout.new_dir(root, settings.index_name)
@@ -100,6 +101,12 @@ def rebuild(
                     done += _flush(engine, pending.pop(0))
                     if progress:
                         progress(done, total)
+            if answers:
+                from records.desk.index_docs import load_answer_docs
+
+                for chunk in batched(answers, BATCH):
+                    docs = [d for d in load_answer_docs(session, chunk, clock.today()).values() if d]
+                    pending.append((docs, [engine.builder.documents(d) for d in docs]))
         for item in pending:
             done += _flush(engine, item)
             if progress:
@@ -114,6 +121,15 @@ def rebuild(
     requeued = _requeue_since(db_engine, high_water)
     layout.remove_old(root, settings.index_name)
     return RebuildResult(done, target, time.perf_counter() - started, requeued)
+
+
+def _published_answers(session: Session) -> list[str]:
+    """Question numbers of published desk answers (doc_type "answer"), when the desk exists."""
+    try:
+        from records.desk.index_docs import published_numbers
+    except ImportError:
+        return []
+    return list(published_numbers(session))
 
 
 def _flush(engine: TantivyEngine, item: tuple[list[IndexDoc], Any]) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from indexer.documents import load_docs
-from indexer.engine import DOC_TYPE_ENTRY, IndexDoc
+from indexer.engine import DOC_TYPE_ANSWER, DOC_TYPE_ENTRY, IndexDoc
 from records.clock import Clock
 from records.models import Outbox, OutboxOp
 
@@ -44,6 +44,20 @@ class DrainResult:
 def _aware_utc(moment: datetime) -> datetime:
     """Naive clock values are UTC (records.clock); the installed SQLModel stores only aware ones."""
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+Loader = Callable[[Session, list[str], Any], dict[str, IndexDoc | None]]
+
+
+def _loaders() -> dict[str, Loader]:
+    """Store loaders per outbox doc_type; desk answers once records.desk.index_docs exists."""
+    loaders: dict[str, Loader] = {DOC_TYPE_ENTRY: load_docs}
+    try:
+        from records.desk.index_docs import load_answer_docs
+    except ImportError:
+        return loaders
+    loaders[DOC_TYPE_ANSWER] = load_answer_docs
+    return loaders
 
 
 def _expiry_function() -> Callable[[Session, Clock], Any] | None:
@@ -77,7 +91,7 @@ class OutboxWorker:
                 session.exec(
                     select(Outbox)
                     .where(col(Outbox.processed_at).is_(None))
-                    .where(Outbox.doc_type == DOC_TYPE_ENTRY)
+                    .where(col(Outbox.doc_type).in_(list(_loaders())))
                     .order_by(col(Outbox.seq))
                     .limit(batch)
                 )
@@ -113,7 +127,11 @@ class OutboxWorker:
 
     def _apply(self, session: Session, rows: list[Outbox]) -> dict[str, int]:
         upserts = [r for r in rows if r.op == OutboxOp.upsert]
-        docs = load_docs(session, [r.doc_id for r in upserts], self.clock.today())
+        docs: dict[str, IndexDoc | None] = {}
+        for doc_type, loader in _loaders().items():
+            ids = [r.doc_id for r in upserts if r.doc_type == doc_type]
+            if ids:
+                docs.update(loader(session, ids, self.clock.today()))
         to_index: list[IndexDoc] = []
         to_delete = [(r.doc_id, r.doc_version) for r in rows if r.op == OutboxOp.delete]
         for row in upserts:
