@@ -67,7 +67,6 @@ def test_answer_documents_are_found_by_ask_search_and_related(env: DeskEnv, tmp_
         engine.close()
 
 
-@pytest.mark.xfail(reason="the outbox worker does not yet drain doc_type 'answer' rows", strict=False)
 def test_published_answer_is_searchable_and_leaves_when_withdrawn(env: DeskEnv):
     text = "苏州居住证签注可以让家人代办吗？"
     number, manager = _publish(env, text)
