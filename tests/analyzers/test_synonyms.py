@@ -106,3 +106,39 @@ def test_packaged_table_renders_every_group_for_the_cluster_engine() -> None:
     assert reparsed.errors == []
     for word in table.words:
         assert set(table.expand(word)) <= set(reparsed.expand(word)), word
+
+
+@pytest.mark.parametrize(
+    ("colloquial", "formal"),
+    [
+        ("找不着", "遗失"),  # lost
+        ("弄丢", "补领"),
+        ("烂了", "损坏"),  # damaged
+        ("搬家", "变更地址"),
+        ("外地", "异地"),
+        ("外地户口", "非本市户籍"),
+        ("老人", "老年人"),
+        ("看病", "门诊"),
+        ("住院报销", "医保报销"),
+        ("没工作", "灵活就业"),
+        ("生娃", "分娩"),
+        ("房子", "住房"),
+        ("没单位", "灵活就业人员"),
+        ("多少钱", "收费标准"),
+        ("去哪办", "受理窗口"),
+        ("卧床不起", "上门服务"),
+    ],
+)
+def test_colloquial_words_reach_the_policy_wording(analyzer: Analyzer, colloquial: str, formal: str) -> None:
+    query = analyzer.analyze_query(colloquial)
+    assert formal in texts(query, "synonym")
+
+
+@pytest.mark.parametrize(
+    ("formal", "colloquial"),
+    [("变更地址", "搬家"), ("非本市户籍", "外地户口"), ("灵活就业", "没工作"), ("受理窗口", "去哪办")],
+)
+def test_policy_wording_is_not_diluted_by_colloquial_words(
+    analyzer: Analyzer, formal: str, colloquial: str
+) -> None:
+    assert colloquial not in texts(analyzer.analyze_query(formal))
