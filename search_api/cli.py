@@ -18,7 +18,14 @@ from records.models import User
 from search_api import cli_users
 from search_api.cli_common import console, err_console, fail, settings_from_env, store_from_env
 from search_api.cli_reindex import run_reindex
-from search_api.startup import StartupError, check_search, ensure_secret, require_schema, run_migrations
+from search_api.startup import (
+    StartupError,
+    check_search,
+    ensure_secret,
+    listening_socket,
+    require_schema,
+    run_migrations,
+)
 
 app = typer.Typer(
     name="hotline",
@@ -122,8 +129,6 @@ def serve(
 
     Example: hotline serve --demo --port 8000
     """
-    import uvicorn
-
     try:
         settings, temporary_secret = ensure_secret(settings_from_env())
     except StartupError as exc:
@@ -147,9 +152,37 @@ def serve(
         console.print("[yellow]未设置 SECRET_KEY：本次运行使用临时密钥，重启后需重新登录。[/yellow]")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"热线百科已启动：http://{shown}:{port}/  （接口文档 http://{shown}:{port}/docs）")
-    uvicorn.run(
-        "search_api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level
-    )
+    _run_uvicorn(host, port, workers, log_level)
+
+
+def _run_uvicorn(host: str, port: int, workers: int, log_level: str) -> None:
+    """Several workers share our own TCP_NODELAY listener (see startup.listening_socket).
+
+    One worker keeps uvicorn's own listener: asyncio sets TCP_NODELAY on its connections.
+    """
+    import uvicorn
+
+    options: dict[str, Any] = {}
+    sock = None
+    if workers > 1:
+        try:
+            sock = listening_socket(host, port)
+        except StartupError as exc:
+            fail(exc)
+        options["fd"] = sock.fileno()
+    try:
+        uvicorn.run(
+            "search_api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            **options,
+        )
+    finally:
+        if sock is not None:
+            sock.close()
 
 
 def _load_demo(engine: Any, settings: Any) -> None:
