@@ -316,10 +316,14 @@ class TantivyEngine:
                 )
             )
         total = self._question_total(searcher)
+        known: dict[str, float] = {}  # rank_matches asks ~900 times per question for a few dozen tokens
 
         def idf(token: str) -> float:
-            df = searcher.doc_freq("qtext_t", token)
-            return math.log(1 + (total - df + 0.5) / (df + 0.5))
+            value = known.get(token)
+            if value is None:
+                df = searcher.doc_freq("qtext_t", token)
+                value = known[token] = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            return value
 
         return rank_matches(self.analyzer, question[:MAX_QUERY_CHARS], analyzed, candidates, size, idf)
 
