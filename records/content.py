@@ -39,6 +39,26 @@ class EntryContent:
     qas: list[QAContent] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_input(cls, data: Any) -> EntryContent:
+        """Build from an API body or an import line (any object with these attributes).
+
+        Why one constructor: both inputs allow ``None`` for optional texts and lists; the domain
+        always sees empty strings and lists, so the coercion lives here once.
+        """
+        texts = {name: getattr(data, name) or "" for name in TEXT_FIELDS}
+        return cls(
+            **texts,
+            department=data.department or "",
+            region=data.region or "",
+            category=list(data.category or []),
+            theme=data.theme or "",
+            effective_from=data.effective_from,
+            effective_to=data.effective_to,
+            qas=[QAContent(q.question, q.answer, list(q.similar_questions or [])) for q in data.qas],
+            keywords=list(data.keywords or []),
+        )
+
     def texts(self) -> list[tuple[str, str]]:
         """(field, text) of every free text, for the size limit."""
         out = [(name, getattr(self, name)) for name in TEXT_FIELDS]

@@ -14,7 +14,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from records.content import EntryContent
-from records.validation import QAContent
 
 __all__ = ["ImportLine", "ImportReport", "ImportedLine", "parse_line"]
 
@@ -65,22 +64,7 @@ class ImportLine(BaseModel):
     issuing_body: str | None = Field(default=None, max_length=128)
 
     def content(self) -> EntryContent:
-        return EntryContent(
-            title=self.title,
-            department=self.department,
-            region=self.region,
-            category=list(self.category),
-            theme=self.theme or "",
-            effective_from=self.effective_from,
-            effective_to=self.effective_to,
-            contact_phone=self.contact_phone or "",
-            doc_number=self.doc_number or "",
-            issuing_body=self.issuing_body or "",
-            original_text=self.original_text or "",
-            interpretation=self.interpretation or "",
-            qas=[QAContent(q.question, q.answer, list(q.similar_questions or [])) for q in self.qas],
-            keywords=list(self.keywords or []),
-        )
+        return EntryContent.from_input(self)
 
 
 def parse_line(text: str) -> tuple[ImportLine | None, list[str]]:

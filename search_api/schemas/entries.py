@@ -12,7 +12,6 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from records.content import EntryContent
-from records.validation import QAContent
 
 TEXT_CHARS = 1_000_000  # hard stop; the real limit is Settings.max_text_bytes (field_too_large)
 
@@ -44,22 +43,7 @@ class EntryContentIn(BaseModel):
     keywords: list[str] = Field(default_factory=list, max_length=50)
 
     def to_content(self) -> EntryContent:
-        return EntryContent(
-            title=self.title,
-            department=self.department,
-            region=self.region,
-            category=list(self.category),
-            theme=self.theme or "",
-            effective_from=self.effective_from,
-            effective_to=self.effective_to,
-            contact_phone=self.contact_phone,
-            doc_number=self.doc_number,
-            issuing_body=self.issuing_body,
-            original_text=self.original_text,
-            interpretation=self.interpretation,
-            qas=[QAContent(q.question, q.answer, list(q.similar_questions)) for q in self.qas],
-            keywords=list(self.keywords),
-        )
+        return EntryContent.from_input(self)
 
 
 class EntryCreateIn(EntryContentIn):
