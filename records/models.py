@@ -189,6 +189,9 @@ class Outbox(SQLModel, table=True):
     processed_at: datetime | None = Field(default=None, index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+    dead_at: datetime | None = Field(
+        default=None, index=True, description="set when the engine rejected the document for good"
+    )
 
 
 class ZeroResultQuery(SQLModel, table=True):
