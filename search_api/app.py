@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     install_error_handlers(app)
     _include_routers(app)
+    _mount_static(app)
     return app
 
 
@@ -63,3 +64,17 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(search.router)
     app.include_router(desk.router)
     app.include_router(entries.router)
+
+    from search_api.pages import citizen, console, desk_pages, login, workbench
+
+    for page_router in (citizen, desk_pages, console, login, workbench):
+        app.include_router(page_router.router)
+
+
+def _mount_static(app: FastAPI) -> None:
+    """The pages' own CSS/JS (no CDN): everything a page loads comes from here."""
+    from fastapi.staticfiles import StaticFiles
+
+    from search_api.pages import STATIC_DIR
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,7 @@
+"""The agent console pages (owned by H17; this stub lets the app register the router first)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

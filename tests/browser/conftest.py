@@ -1,0 +1,205 @@
+"""Browser-test fixtures: one live server with the demo data, Chromium through Playwright.
+
+Why a real server in a thread (not TestClient): the browser needs a TCP port, and the pages' JS
+calls the same JSON API over real HTTP. One server per session keeps the run short; tests that
+need their own data add it through the store (``live.import_entries``) and wait for the index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+SECRET = "browser-test-secret-key-with-32-bytes!"
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    settings: Any
+    engine: Engine
+    _server: Any = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def get_json(self, path: str, **params: Any) -> Any:
+        response = httpx.get(self.url(path), params=params, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def import_entries(self, entries: list[dict[str, Any]], tmp: Path) -> None:
+        """Publish ``entries`` (import-format dicts) and wait until the index serves each of them."""
+        from records.clock import SystemClock
+        from records.importer import import_jsonl
+
+        path = tmp / "entries.jsonl"
+        path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in entries), encoding="utf-8")
+        report = import_jsonl(
+            self.engine, path, publish=True, actor=None, clock=SystemClock(self.settings.timezone)
+        )
+        assert not report.errors, report.errors
+        for entry in entries:
+            self.wait_until(lambda e=entry: self._related_known(e["id"]), f"entry {entry['id']} indexed")
+
+    def _related_known(self, entry_id: str) -> bool:
+        return httpx.get(self.url(f"/api/entries/{entry_id}/related"), timeout=10).status_code == 200
+
+    @staticmethod
+    def wait_until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for: {what}")
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on a free 127.0.0.1 port with the demo entries and accounts, real SystemClock.
+
+    Always the embedded stack (SQLite file + tantivy): the pages are the same on every stack, and
+    the engine contract suite covers the cluster engines.
+    """
+    if os.environ.get("HOTLINE_TEST_STACK", "embedded") not in ("", "embedded"):
+        pytest.skip("browser tests run on the embedded stack only")
+    import uvicorn
+
+    from analyzers.pipeline import Analyzer
+    from indexer.reindex import rebuild
+    from records.clock import SystemClock
+    from records.db import make_engine
+    from search_api.app import create_app
+    from search_api.demo import load_demo
+    from search_api.settings import Settings
+    from search_api.startup import run_migrations
+
+    data = tmp_path_factory.mktemp("browser") / "data"
+    data.mkdir()
+    settings = Settings(
+        environment="test",
+        data_dir=data,
+        database_url="",
+        search_url="",
+        indexer_poll_seconds=0.05,
+        secret_key=SECRET,
+    )
+    run_migrations(settings)
+    engine = make_engine(settings.effective_database_url)
+    load_demo(engine, SystemClock(settings.timezone))
+    rebuild(engine, settings, Analyzer(settings.dictionary_dir, poll_seconds=None))
+
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    server_ready = LiveServer(f"http://127.0.0.1:{port}", settings, engine, server, thread)
+    server_ready.wait_until(lambda: server.started, "live server start")
+    try:
+        yield server_ready
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@dataclass
+class PageProblems:
+    """What a page must never do: throw, or open a dialog (an alert would mean injected script ran)."""
+
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+def _open_page(browser: Any, live: LiveServer, viewport: dict[str, int]) -> Iterator[tuple[Any, PageProblems]]:
+    context = browser.new_context(viewport=viewport, base_url=live.base_url, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    problems = PageProblems()
+    page.on("pageerror", lambda exc: problems.errors.append(str(exc)))
+
+    def _dialog(dialog: Any) -> None:
+        problems.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", _dialog)
+    try:
+        yield page, problems
+    finally:
+        context.close()
+    assert not problems.dialogs, f"a dialog opened: {problems.dialogs}"
+    assert not problems.errors, f"JavaScript errors: {problems.errors}"
+
+
+@pytest.fixture
+def page(browser: Any, live: LiveServer) -> Iterator[Any]:
+    """A fresh desktop-sized tab; fails the test on a JS error or any dialog."""
+    for opened, _ in _open_page(browser, live, DESKTOP):
+        yield opened
+
+
+@pytest.fixture
+def phone_page(browser: Any, live: LiveServer) -> Iterator[Any]:
+    """A fresh 375×812 tab (the citizen's phone); same checks as ``page``."""
+    for opened, _ in _open_page(browser, live, PHONE):
+        yield opened
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Any, str], Path]:
+    """``screenshot(page, "citizen-home")`` saves tests/browser/screenshots/citizen-home.png (git-ignored)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def _take(target: Any, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        target.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _take
