@@ -206,3 +206,4 @@ class ZeroResultQuery(SQLModel, table=True):
 # The question desk's tables live in their own module; importing it here puts them in
 # SQLModel.metadata wherever the models are loaded (create_all, Alembic autogenerate).
 from records.desk import models as _desk_models  # noqa: E402,F401
+from records.frontdesk import models as _frontdesk_models  # noqa: E402,F401

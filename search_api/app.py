@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _include_routers(app: FastAPI) -> None:
     """Each area's router; add new areas here."""
-    from search_api.routes import auth, desk, dictionary, entries, health, search, users
+    from search_api.routes import auth, desk, dictionary, entries, feedback, health, search, users
 
     app.include_router(health.router)
     app.include_router(auth.router)
@@ -64,6 +64,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(search.router)
     app.include_router(desk.router)
     app.include_router(entries.router)
+    app.include_router(feedback.router)
 
     from search_api.pages import citizen, console, desk_pages, login, workbench
 

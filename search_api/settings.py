@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     question_rate_per_minute: int = Field(
         5, ge=1, le=1000, description="Desk questions one client (IP) may submit per minute; more get 429."
     )
+    feedback_rate_per_minute: int = Field(
+        10, ge=1, le=1000, description="Entry ratings one client (IP) may send per minute; more get 429."
+    )
 
     @field_validator("database_url")
     @classmethod
