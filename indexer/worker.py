@@ -122,12 +122,12 @@ def claim(session: Session, doc_types: list[str], batch: int) -> tuple[list[Outb
         select(Outbox.doc_type, Outbox.doc_id, Outbox.seq)
         .where(*pending_filter(doc_types))
         .where(col(Outbox.doc_id).in_(sorted({doc_id for _, doc_id in first})))
-        .where(col(Outbox.seq) < rows[-1].seq)
+        .where(col(Outbox.seq) < (rows[-1].seq or 0))
     )
     blocked = {
         (doc_type, doc_id)
         for doc_type, doc_id, seq in earlier
-        if seq not in claimed and seq < first.get((doc_type, doc_id), 0)
+        if seq is not None and seq not in claimed and seq < first.get((doc_type, doc_id), 0)
     }
     kept = [row for row in rows if (row.doc_type, row.doc_id) not in blocked]
     return kept, len(rows) - len(kept)
