@@ -126,6 +126,9 @@ class IndexOutcome:
 
     applied: int = 0
     skipped: int = 0
+    # (id, engine's reason) for documents the engine refused for good (mapping/parse errors);
+    # the outbox worker dead-letters them instead of retrying forever. Tantivy never fills it.
+    rejected: tuple[tuple[str, str], ...] = ()
 
 
 @runtime_checkable

@@ -8,8 +8,9 @@ duplicates and then with any other live entries, so there are always three when 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tantivy import Occur, Query
 
@@ -37,24 +38,51 @@ def find_related(engine: TantivyEngine, entry_id: str, today: date, size: int = 
     if not found:
         return None
     source = engine._payload(searcher, found[0][1])
-    tokens: list[str] = []
-    for text in (source["title"], *source["questions"]):
-        tokens.extend(engine.analyzer.index_tokens(text))
-    unique = list(dict.fromkeys(tokens))[:MAX_TERMS]
-    analyzed = AnalyzedQuery("", tuple(QueryTerm(t, i) for i, t in enumerate(unique)))
+    analyzed = source_terms(engine.analyzer, source)
     groups = tq.group_queries(schema, analyzed, RELATED_FIELDS)
     scored = tq.combine(live, groups or [Query.all_query()], None)
     query = Query.boolean_query([(Occur.Must, tq.exclude(scored, schema, entry_id))])
     candidates = []
     for score, address in searcher.search(query, limit=RELATED_CANDIDATES, count=False).hits:
-        payload = engine._payload(searcher, address)
-        factor = _region_factor(source.get("region_path", []), payload.get("region_path", []))
-        candidates.append((score * factor, payload))
-    candidates.sort(key=lambda c: -c[0])
+        candidates.append((score, engine._payload(searcher, address)))
+    picked = pick_related(source, candidates, size)
+    if len(picked) < size:
+        rest = tq.exclude(tq.combine(live, [Query.all_query()], None), schema, entry_id)
+        found = searcher.search(rest, limit=size + len(picked) + 1, count=False).hits
+        fill_related(picked, (engine._payload(searcher, address) for _, address in found), size)
+    return picked
+
+
+def source_terms(analyzer: Any, source: dict[str, Any]) -> AnalyzedQuery:
+    """The entry's own title and question words, each a group of its own (the related query)."""
+    tokens: list[str] = []
+    for text in (source["title"], *source["questions"]):
+        tokens.extend(analyzer.index_tokens(text))
+    unique = list(dict.fromkeys(tokens))[:MAX_TERMS]
+    return AnalyzedQuery("", tuple(QueryTerm(t, i) for i, t in enumerate(unique)))
+
+
+def fill_related(picked: list[RelatedHit], others: Iterable[dict[str, Any]], size: int) -> None:
+    """Top up with any other live entries so there are ``size`` when ``size`` exist."""
+    for payload in others:
+        if len(picked) < size and all(p.id != payload["id"] for p in picked):
+            picked.append(RelatedHit(payload["id"], payload["title"], 0.0))
+
+
+def pick_related(
+    source: dict[str, Any], candidates: list[tuple[float, dict[str, Any]]], size: int
+) -> list[RelatedHit]:
+    """Engine-independent choice among scored candidate payloads: region first, other matters
+    before regional copies of the same one (both engines call this)."""
+    weighted = [
+        (score * _region_factor(source.get("region_path", []), payload.get("region_path", [])), payload)
+        for score, payload in candidates
+    ]
+    weighted.sort(key=lambda c: -c[0])
     picked: list[RelatedHit] = []
     seen_keys = {source["key"]}
     for allow_same_matter in (False, True):
-        for score, payload in candidates:
+        for score, payload in weighted:
             if len(picked) >= size:
                 return picked
             if any(p.id == payload["id"] for p in picked):
@@ -63,12 +91,6 @@ def find_related(engine: TantivyEngine, entry_id: str, today: date, size: int = 
                 continue
             seen_keys.add(payload["key"])
             picked.append(RelatedHit(payload["id"], payload["title"], round(score, 4)))
-    if len(picked) < size:
-        rest = tq.exclude(tq.combine(live, [Query.all_query()], None), schema, entry_id)
-        for _, address in searcher.search(rest, limit=size + len(picked) + 1, count=False).hits:
-            payload = engine._payload(searcher, address)
-            if len(picked) < size and all(p.id != payload["id"] for p in picked):
-                picked.append(RelatedHit(payload["id"], payload["title"], 0.0))
     return picked
 
 
