@@ -1,0 +1,202 @@
+"""The staff workbench in Chromium: specialist → department reviewer → manager → citizen search,
+and an expired session that sends the user to login and back without losing what they typed.
+
+Each test signs in through the login page like a person would; the demo accounts are the ones
+``hotline serve --demo`` creates (records/demo/users.json).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from records.models import User
+from search_api.security import create_access_token
+
+pytestmark = pytest.mark.browser
+
+ACCOUNTS = {
+    "specialist-szga": "demo-pass-2",
+    "reviewer-szga": "demo-pass-3",
+    "manager": "demo-pass-4",
+}
+
+
+def sign_in(page: Any, username: str, next_path: str | None = None) -> None:
+    """Log in through the form; lands on ``next_path`` (or the role's home page)."""
+    target = "/staff/login" + (f"?next={next_path}" if next_path else "")
+    page.goto(target)
+    page.fill("#username", username)
+    page.fill("#password", ACCOUNTS[username])
+    page.click("#login-submit")
+    page.wait_for_url(f"**{next_path or '/staff'}")
+    page.wait_for_selector("#staff-user strong")
+
+
+def sign_out(page: Any) -> None:
+    page.click("#link-logout")
+    page.wait_for_selector("#logout-page")
+    assert page.evaluate("sessionStorage.getItem('hotline.token')") is None
+
+
+def field_error(page: Any, name: str) -> str:
+    return page.locator(f"[data-field='{name}'] .field-error").inner_text()
+
+
+def api_token(live: Any, username: str) -> dict[str, str]:
+    response = httpx.post(
+        live.url("/api/auth/token"), data={"username": username, "password": ACCOUNTS[username]}, timeout=10
+    )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_wrong_password_is_shown_next_to_the_field(page: Any, screenshot: Any) -> None:
+    page.goto("/staff/login")
+    page.fill("#username", "specialist-szga")
+    page.fill("#password", "not-the-password")
+    page.click("#login-submit")
+    error = page.locator("[data-field='password'] .field-error")
+    error.wait_for()
+    assert "用户名或密码" in error.inner_text() or "密码" in error.inner_text()
+    assert page.url.endswith("/staff/login")
+    page.fill("#password", "")
+    page.fill("#username", "")
+    page.click("#login-submit")
+    assert field_error(page, "username") == "请输入用户名"
+    screenshot(page, "staff-login-error")
+
+
+def test_specialist_to_manager_publish_path(page: Any, live: Any, screenshot: Any) -> None:
+    title = f"居住证网上续签试点{uuid.uuid4().hex[:6]}"
+
+    # The specialist writes an entry but forgets the contact phone.
+    sign_in(page, "specialist-szga")
+    page.locator("#group-draft .state-count").wait_for()
+    assert "苏州市公安局" in page.inner_text("#dashboard-title")
+    page.wait_for_function("document.querySelector('#state-counts').textContent.includes('已发布')")
+    screenshot(page, "staff-dashboard")
+    page.click("#new-entry-button")
+    page.wait_for_url("**/staff/entries/new")
+    page.wait_for_selector("#staff-user strong")
+    assert page.input_value("#f-department") == "苏州市公安局"
+    page.fill("#f-title", title)
+    page.fill("#f-region", "江苏省/苏州市")
+    page.fill("#f-category", "公安/户政管理/居住证办理")
+    page.select_option("#f-theme", "户籍办理")
+    page.fill("#f-effective_from", "2026-01-01")
+    page.fill("#f-keywords", "居住证、续签")
+    page.fill("#f-original_text", "苏州市居住证网上续签试点办法：居住证有效期满前三十日内，可通过网上平台申请续签。")
+    page.fill("#f-interpretation", "居住证快到期了，不用跑窗口，网上就能续签。")
+    page.fill("[name='qas[1].question']", "居住证到期了能在网上续签吗？")
+    page.fill("[name='qas[1].similar_questions']", "居住证怎么网上续\n居住证续签要去派出所吗")
+    page.fill("[name='qas[1].answer']", "可以。有效期满前三十日内登录网上平台申请续签。")
+    page.click("#submit-button")
+    page.locator("[data-field='contact_phone'] .field-error").wait_for()
+    assert field_error(page, "contact_phone") == "请填写咨询电话"
+    assert page.locator(".field-error").count() == 1  # only the missing element is marked
+    assert "/staff/entries/E" in page.url  # the draft itself was saved
+    assert page.inner_text("#entry-state").startswith("草稿")
+    screenshot(page, "staff-entry-missing-element")
+
+    # Completed and submitted.
+    page.fill("#f-contact_phone", "0512-12345678")
+    page.click("#submit-button")
+    page.wait_for_function("document.querySelector('#entry-state').textContent.startsWith('待部门审核')")
+    assert page.locator(".field-error").count() == 0
+    assert "已提交审核" in page.inner_text("#editor-notice")
+    entry_url = page.url
+    entry_path = entry_url[len(live.base_url) :]
+    assert page.locator("#f-title").is_disabled()  # submitted: no more editing
+    sign_out(page)
+
+    # The department reviewer approves.
+    sign_in(page, "reviewer-szga", entry_path)
+    approve = page.locator("[data-action='dept-approve']")
+    approve.wait_for()
+    assert page.locator("[data-action='publish']").is_hidden()
+    approve.click()
+    page.wait_for_function("document.querySelector('#entry-state').textContent.startsWith('待热线复核发布')")
+    sign_out(page)
+
+    # The manager publishes.
+    sign_in(page, "manager", entry_path)
+    publish = page.locator("[data-action='publish']")
+    publish.wait_for()
+    publish.click()
+    page.wait_for_function("document.querySelector('#entry-state').textContent.startsWith('已发布')")
+    history = page.locator("#audit-table tbody tr")
+    page.wait_for_function("document.querySelectorAll('#audit-table tbody tr').length >= 5")
+    rows = [history.nth(i).inner_text() for i in range(history.count())]
+    assert "发布" in rows[0] and "待热线复核发布 → 已发布" in rows[0]
+    assert any("部门审核通过" in r and "reviewer-szga" in r for r in rows)
+    assert any("提交审核" in r and "草稿 → 待部门审核" in r for r in rows)
+    screenshot(page, "staff-entry-published")
+
+    # A citizen finds it.
+    entry_id = entry_path.rsplit("/", 1)[1]
+    live.wait_until(
+        lambda: httpx.get(live.url(f"/api/entries/{entry_id}/related"), timeout=10).status_code == 200,
+        "published entry indexed",
+    )
+    page.goto(f"/search?q={title}")
+    link = page.locator(f"a[href='/entries/{entry_id}']").first
+    link.wait_for()
+    assert title in link.inner_text()
+
+
+def test_expired_session_returns_to_the_page_with_the_typed_text(page: Any, live: Any, screenshot: Any) -> None:
+    headers = api_token(live, "specialist-szga")
+    created = httpx.post(
+        live.url("/api/staff/entries"),
+        headers=headers,
+        json={"title": "会话过期测试草稿", "department": "苏州市公安局", "contact_phone": "12345"},
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    entry_id = created.json()["id"]
+    path = f"/staff/entries/{entry_id}"
+
+    sign_in(page, "specialist-szga", path)
+    page.wait_for_function("document.querySelector('#f-title').value === '会话过期测试草稿'")
+    page.fill("#f-title", "会话过期后仍保留的标题")
+    page.fill("#f-interpretation", "登录过期前写下的一段解读，不能丢。")
+    page.click("#add-qa")
+    page.fill("[name='qas[2].question']", "第二组问答的标准问")
+
+    # The token runs out while the specialist is typing.
+    with Session(live.engine) as session:
+        user = session.exec(select(User).where(User.username == "specialist-szga")).one()
+    stale = create_access_token(
+        user.id or 0,
+        live.settings.secret_key,
+        live.settings.token_ttl_minutes,
+        now=datetime.now(UTC) - timedelta(days=2),
+    )
+    page.evaluate("token => sessionStorage.setItem('hotline.token', token)", stale)
+    page.click("#save-button")
+    page.wait_for_url("**/staff/login?next=*")
+    assert page.locator("#login-expired").is_visible()
+    screenshot(page, "staff-session-expired")
+
+    page.fill("#username", "specialist-szga")
+    page.fill("#password", ACCOUNTS["specialist-szga"])
+    page.click("#login-submit")
+    page.wait_for_url(f"**{path}")
+    page.wait_for_function("document.querySelector('#f-title').value === '会话过期后仍保留的标题'")
+    assert page.input_value("#f-interpretation") == "登录过期前写下的一段解读，不能丢。"
+    assert page.input_value("[name='qas[2].question']") == "第二组问答的标准问"
+    assert "已恢复" in page.inner_text("#editor-notice")
+    screenshot(page, "staff-draft-restored")
+
+    # Nothing was lost on the server either: the save that failed is simply done now.
+    page.click("#save-button")
+    page.wait_for_function("document.querySelector('#editor-notice').textContent.includes('草稿已保存')")
+    saved = httpx.get(live.url(f"/api/staff/entries/{entry_id}"), headers=headers, timeout=10).json()
+    assert saved["working"]["title"] == "会话过期后仍保留的标题"
+    assert saved["working"]["interpretation"] == "登录过期前写下的一段解读，不能丢。"
