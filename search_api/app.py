@@ -55,9 +55,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _include_routers(app: FastAPI) -> None:
     """Each area's router; add new areas here."""
-    from search_api.routes import auth, desk, dictionary, entries, feedback, health, search, users
+    from search_api.routes import (
+        auth,
+        dead_letters,
+        desk,
+        dictionary,
+        entries,
+        feedback,
+        health,
+        search,
+        users,
+    )
 
     app.include_router(health.router)
+    app.include_router(dead_letters.router)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(dictionary.router)

@@ -17,6 +17,7 @@ from records.errors import AppError
 from records.models import User
 from search_api import cli_users
 from search_api.cli_common import console, err_console, fail, settings_from_env, store_from_env
+from search_api.cli_dead_letters import dead_letters
 from search_api.cli_reindex import run_reindex
 from search_api.startup import (
     StartupError,
@@ -115,6 +116,9 @@ def reindex() -> None:
     """
     settings, engine = store_from_env()
     run_reindex(settings, engine)
+
+
+app.command("dead-letters")(dead_letters)
 
 
 @app.command()
