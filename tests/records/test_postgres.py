@@ -1,13 +1,12 @@
-"""Migrations, import, lifecycle and expiry on PostgreSQL (opt-in: TEST_POSTGRES_URL, a scratch database).
+"""Migrations, import, lifecycle and expiry on PostgreSQL (opt-in: TEST_POSTGRES_URL, a server).
 
-Example: TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:55432/hotline_test pytest tests/records
-The database is emptied first, so never point it at real data.
+Example: TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:55432/postgres pytest tests/records
+Each test works in a scratch database of its own on that server (created and dropped here).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +14,10 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, text
+from sqlalchemy import func, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from stacks import PostgresDatabases
 
 from records.clock import FixedClock
 from records.content import EntryContent
@@ -27,33 +27,36 @@ from records.expiry import expire_due
 from records.importer import import_jsonl
 from records.lifecycle import Action
 from records.migrate import target_metadata, upgrade
-from records.models import Department, Entry, EntryStatus, Outbox, Role, User
-
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="set TEST_POSTGRES_URL to a scratch PostgreSQL database")
+from records.models import Department, Entry, EntryStatus, Outbox, Region, Role, User
 
 
 @pytest.fixture
-def pg() -> Iterator[Engine]:
-    engine = make_engine(PG_URL)
-    reflected = MetaData()
-    reflected.reflect(engine)
-    reflected.drop_all(engine)
-    with engine.begin() as conn:
-        for enum in conn.execute(text("SELECT typname FROM pg_type WHERE typtype = 'e'")).scalars().all():
-            conn.execute(text(f'DROP TYPE IF EXISTS "{enum}"'))
-    upgrade(PG_URL)
-    upgrade(PG_URL)  # idempotent
+def pg(postgres_databases: PostgresDatabases) -> Iterator[Engine]:
+    """An empty database migrated from scratch (not the suite's template: this tests the migrations)."""
+    url = postgres_databases.create()
+    upgrade(url)
+    engine = make_engine(url)
     yield engine
     engine.dispose()
 
 
-def test_schema_import_lifecycle_expiry_on_postgres(pg: Engine, tmp_path: Path) -> None:
+def test_upgrade_is_idempotent_and_schema_matches_models(pg: Engine) -> None:
+    with Session(pg) as s:
+        regions = s.exec(select(func.count()).select_from(Region)).one()
+    upgrade(pg.url.render_as_string(hide_password=False))  # again: nothing to do, nothing doubled
     with pg.connect() as conn:
         assert (
             compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), target_metadata())
             == []
         )
+        head = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    assert len(head) == 1 and regions > 0
+    with Session(pg) as s:
+        assert s.exec(select(func.count()).select_from(Region)).one() == regions
+    assert {"entry", "entryversion", "qapair", "auditlog", "outbox"} <= set(inspect(pg).get_table_names())
+
+
+def test_import_lifecycle_expiry_on_postgres(pg: Engine, tmp_path: Path) -> None:
     clock = FixedClock(datetime(2026, 6, 1, 2, 0, 0))
     line = {
         "id": "PG1",
