@@ -127,7 +127,9 @@ def _chunks(items: list[tuple[dict[str, Any], dict[str, Any]]]) -> Iterator[list
 
 
 def bulk(
-    client: OpenSearch, items: list[tuple[dict[str, Any], dict[str, Any]]], delays: tuple[float, ...] = RETRY_DELAYS
+    client: OpenSearch,
+    items: list[tuple[dict[str, Any], dict[str, Any]]],
+    delays: tuple[float, ...] = RETRY_DELAYS,
 ) -> BulkOutcome:
     """Send (action, source) pairs; per-item 429s are resent with backoff, 409s count as skipped."""
     outcome = BulkOutcome()
@@ -153,7 +155,9 @@ def bulk(
                 break
             if attempt == len(delays):
                 raise ServiceUnavailable(
-                    UNAVAILABLE_MESSAGE, code="search_unavailable", details={"reason": "bulk items rejected with 429"}
+                    UNAVAILABLE_MESSAGE,
+                    code="search_unavailable",
+                    details={"reason": "bulk items rejected with 429"},
                 )
             time.sleep(delays[attempt])
             pending = retry

@@ -47,8 +47,20 @@ def _mapping_template() -> dict[str, Any]:
 
 
 def synonym_lines(analyzer: Any) -> list[str]:
-    """The Analyzer's synonym table in Solr format (one-way rules keep their sources)."""
-    return [rule.to_solr() for rule in analyzer.data.synonyms.rules]
+    """The Analyzer's synonym table as Solr ``synonym_graph`` rules with Python's exact semantics.
+
+    A one-way rule ``a, b => c`` expands ``a`` to ``c`` but not to its sibling ``b``; Solr's
+    ``a, b => a, b, c`` would, so each source gets a line of its own: ``a => a, c``.
+    """
+    lines: list[str] = []
+    for rule in analyzer.data.synonyms.rules:
+        if not rule.one_way:
+            lines.append(", ".join(rule.sources))
+            continue
+        for source in rule.sources:
+            kept = dict.fromkeys([source, *rule.targets])
+            lines.append(f"{source} => {', '.join(kept)}")
+    return lines
 
 
 def index_body(analyzer: Any) -> dict[str, Any]:

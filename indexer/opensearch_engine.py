@@ -11,7 +11,6 @@ lock_version is the document version, so a stale write is refused by the cluster
 from __future__ import annotations
 
 import math
-import threading
 import time
 from datetime import date
 from typing import Any
@@ -32,6 +31,7 @@ from indexer.engine import (
 from indexer.opensearch_client import bulk, engine_errors, make_client
 from indexer.opensearch_docs import KIND_ENTRY, entry_source, tombstone_source
 from indexer.opensearch_index import IndexAdmin
+from indexer.opensearch_stats import TermStats
 from indexer.related import RELATED_CANDIDATES, RELATED_FIELDS, fill_related, pick_related, source_terms
 from indexer.same_question import rank_matches
 from indexer.tantivy_engine import ASK_CANDIDATES, FEW_RESULTS
@@ -39,8 +39,6 @@ from indexer.tantivy_schema import ALL_FIELD
 from indexer.textutil import best_question, best_window, mark, pinyin_initials
 
 ASK_INNER_HITS = 3
-STATS_TTL_SECONDS = 30.0
-STATS_MAX_TOKENS = 50_000
 REGION_TTL_SECONDS = 60.0
 PAYLOAD_FIELDS = ["id", "payload"]
 
@@ -54,8 +52,7 @@ class OpenSearchEngine:
         self.alias = index_name
         self.client = client or make_client(search_url)
         self.admin = IndexAdmin(self.client, index_name, analyzer)
-        self._lock = threading.Lock()
-        self._stats: dict[tuple[str, str], tuple[float, int]] = {}
+        self.stats = TermStats(self._search)
         self._regions: dict[str, tuple[float, tuple[str, ...]]] = {}
 
     # -- index management (H12's reindex and reconcile build on these) -----------------------
@@ -97,7 +94,14 @@ class OpenSearchEngine:
         self.admin.ensure()
         items = [
             (
-                {"index": {"_index": self.alias, "_id": doc_id, "version": version, "version_type": "external_gte"}},
+                {
+                    "index": {
+                        "_index": self.alias,
+                        "_id": doc_id,
+                        "version": version,
+                        "version_type": "external_gte",
+                    }
+                },
                 tombstone_source(doc_id, version),
             )
             for doc_id, version in doc_ids
@@ -151,7 +155,7 @@ class OpenSearchEngine:
                              ("category", request.category)):  # fmt: skip
             if value:
                 filters.append({"term": {field: value}})
-        total_entries, freqs = self._doc_freqs(ALL_FIELD, oq.first_tokens(analyzed))
+        total_entries, freqs = self.stats.doc_freqs(ALL_FIELD, oq.first_tokens(analyzed))
         bonus = oq.coverage(analyzed, freqs, total_entries)
         for fields in (oq.SEARCH_FIELDS, oq.SEARCH_FIELDS_WIDE):
             body = {
@@ -183,12 +187,20 @@ class OpenSearchEngine:
             for inner in hit["inner_hits"]["qs"]["hits"]["hits"]:
                 shown, tokens = inner["_source"]["show"], inner["_source"]["tokens"]
                 candidates.append(
-                    (hit["_source"]["id"], shown["question"], shown["answer"], float(inner["_score"]), tokens.split())
+                    (
+                        hit["_source"]["id"],
+                        shown["question"],
+                        shown["answer"],
+                        float(inner["_score"]),
+                        tokens.split(),
+                    )
                 )
         candidates.sort(key=lambda c: -c[3])
         candidates = candidates[:ASK_CANDIDATES]
-        words = {t for c in candidates for t in c[4]} | set(self.analyzer.index_tokens(question[:MAX_QUERY_CHARS]))
-        total, freqs = self._doc_freqs(oq.QUESTION_FIELD, sorted(words))
+        words = {t for c in candidates for t in c[4]} | set(
+            self.analyzer.index_tokens(question[:MAX_QUERY_CHARS])
+        )
+        total, freqs = self.stats.doc_freqs(oq.QUESTION_FIELD, sorted(words))
 
         def idf(token: str) -> float:
             df = freqs.get(token, 0)
@@ -204,7 +216,9 @@ class OpenSearchEngine:
             return None
         source = _payload(own[0]["_source"])
         groups = oq.group_queries(source_terms(self.analyzer, source), RELATED_FIELDS)
-        scored = {"bool": {"filter": live, "should": groups, "minimum_should_match": 1, "boost": oq.BM25_SCALE}}
+        scored = {
+            "bool": {"filter": live, "should": groups, "minimum_should_match": 1, "boost": oq.BM25_SCALE}
+        }
         body = {"size": RELATED_CANDIDATES, "query": oq.exclude(scored, entry_id), "_source": PAYLOAD_FIELDS}
         found = self._search(body)["hits"]["hits"] if groups else []
         picked = pick_related(source, [(float(h["_score"]), _payload(h["_source"])) for h in found], size)
@@ -222,74 +236,35 @@ class OpenSearchEngine:
         keys = [key for key in keys if key]
         if not keys:
             return []
-        query = {"bool": {"filter": [*oq.live_filter(today),
-                                     {"bool": {"should": [{"prefix": {"suggest": key}} for key in keys]}}]}}  # fmt: skip
-        hits = self._search({"size": size * 3, "query": query, "_source": ["payload.title", "payload.questions"]})
+        prefixes = {"bool": {"should": [{"prefix": {"suggest": key}} for key in keys]}}
+        query = {"bool": {"filter": [*oq.live_filter(today), prefixes]}}
+        hits = self._search(
+            {"size": size * 3, "query": query, "_source": ["payload.title", "payload.questions"]}
+        )
         out: list[str] = []
         for hit in hits["hits"]["hits"]:
             shown = hit["_source"]["payload"]
             for candidate in (shown["title"], *shown.get("questions", [])):
                 if candidate in out:
                     continue
-                if any(candidate.startswith(key) or pinyin_initials(candidate).startswith(key) for key in keys):
+                if any(
+                    candidate.startswith(key) or pinyin_initials(candidate).startswith(key) for key in keys
+                ):
                     out.append(candidate)
         out.sort(key=lambda s: (not s.startswith(text), len(s)))
         return out[:size]
 
-    # -- statistics for IDF -----------------------------------------------------------------
-    def _doc_freqs(self, field: str, tokens: list[str]) -> tuple[int, dict[str, int]]:
-        """(documents with the field, doc freq per token), cached a few seconds per token."""
-        now = time.monotonic()
-        total_key = (field, "\x00total")
-        missing = [t for t in tokens if not self._fresh((field, t), now)]
-        if missing or not self._fresh(total_key, now):
-            counts = self._count_terms(field, missing)
-            with self._lock:
-                if len(self._stats) > STATS_MAX_TOKENS:
-                    self._stats.clear()
-                for key, value in counts.items():
-                    self._stats[(field, key)] = (now, value)
-        with self._lock:
-            return (
-                max(self._stats.get(total_key, (now, 1))[1], 1),
-                {t: self._stats.get((field, t), (now, 0))[1] for t in tokens},
-            )
-
-    def _fresh(self, key: tuple[str, str], now: float) -> bool:
-        found = self._stats.get(key)
-        return found is not None and now - found[0] < STATS_TTL_SECONDS
-
-    def _count_terms(self, field: str, tokens: list[str]) -> dict[str, int]:
-        """One size-0 search with a filters aggregation: doc counts of many tokens at once."""
-        nested = field.startswith("qs.")
-        per_token = {"filters": {"filters": {f"t{i}": {"term": {field: t}} for i, t in enumerate(tokens)}}}
-        counted: dict[str, Any] = {"terms": per_token} if tokens else {}
-        aggs = {"qs": {"nested": {"path": "qs"}, "aggs": counted}} if nested else counted
-        body: dict[str, Any] = {"size": 0, "track_total_hits": True, "query": {"term": {"kind": KIND_ENTRY}}}
-        if aggs:
-            body["aggs"] = aggs
-        response = self._search(body)
-        if nested:
-            scope = response["aggregations"]["qs"]
-            total = int(scope["doc_count"])
-        else:
-            scope = response.get("aggregations", {})
-            total = int(response["hits"]["total"]["value"])
-        buckets = scope.get("terms", {}).get("buckets", {})
-        out = {t: int(buckets.get(f"t{i}", {}).get("doc_count", 0)) for i, t in enumerate(tokens)}
-        out["\x00total"] = total
-        return out
-
     def _forget_stats(self) -> None:
-        with self._lock:
-            self._stats.clear()
-            self._regions.clear()
+        self.stats.clear()
+        self._regions.clear()
 
     # -- state --------------------------------------------------------------------------------
     def count(self) -> int:
         self.admin.ensure()
         with engine_errors():
-            return int(self.client.count(index=self.alias, body={"query": {"term": {"kind": KIND_ENTRY}}})["count"])
+            return int(
+                self.client.count(index=self.alias, body={"query": {"term": {"kind": KIND_ENTRY}}})["count"]
+            )
 
     def health(self) -> dict[str, Any]:
         base: dict[str, Any] = {"engine": self.name, "analyzer_version": self.analyzer.tokenization_version}

@@ -2,8 +2,8 @@
 
 Why an alias: ``INDEX_NAME`` names an alias, never an index, so a reindex can build
 ``<alias>-v1-<timestamp>`` beside the live one and switch every reader at once with one atomic
-``_aliases`` call. The first use creates the first index; when two replicas race to do that, the
-lexicographically smallest index wins and the loser removes its own (empty) index.
+``_aliases`` call. The first use creates the first index under a fixed name, so replicas racing to do
+that agree on it.
 """
 
 from __future__ import annotations
@@ -19,11 +19,16 @@ from opensearchpy.exceptions import NotFoundError
 
 from indexer.opensearch_client import engine_errors
 from indexer.opensearch_docs import KIND_TOMBSTONE, MAPPING_VERSION, index_body
+from records.errors import AppError
 
 log = logging.getLogger(__name__)
 
 SCROLL_PAGE = 5000
 IDS_PAGE = 1000
+
+
+def first_index_name(alias: str) -> str:
+    return f"{alias}-v{MAPPING_VERSION}-{'0' * 20}"
 
 
 def new_index_name(alias: str) -> str:
@@ -47,6 +52,10 @@ class IndexAdmin:
             self.client.indices.create(
                 index=name, body=index_body(self.analyzer), params={"timeout": "60s"}, request_timeout=65
             )
+        self._wait_ready(name)
+
+    def _wait_ready(self, name: str) -> None:
+        with engine_errors():
             self.client.cluster.health(
                 index=name, params={"wait_for_status": "yellow", "timeout": "30s"}, request_timeout=35
             )
@@ -66,14 +75,20 @@ class IndexAdmin:
     def swap_alias(self, new_index: str) -> None:
         """Point the alias at ``new_index`` only, in one atomic ``_aliases`` call."""
         actions: list[dict[str, Any]] = [
-            {"remove": {"index": old, "alias": self.alias}} for old in self.alias_targets() if old != new_index
+            {"remove": {"index": old, "alias": self.alias}}
+            for old in self.alias_targets()
+            if old != new_index
         ]
         actions.append({"add": {"index": new_index, "alias": self.alias}})
         with engine_errors():
             self.client.indices.update_aliases(body={"actions": actions})
 
     def ensure(self) -> None:
-        """Create the first index and the alias when absent (once per process)."""
+        """Create the first index and the alias when absent (checked once per process).
+
+        The first index has a fixed name (``<alias>-v1-000…``) so replicas racing to create it
+        all end up with the same one: the loser's create answers "already exists" and adding an
+        alias twice is harmless. Later indices (a reindex) carry their creation time."""
         if self._ready:
             return
         with self._lock:
@@ -82,29 +97,19 @@ class IndexAdmin:
             if not self.alias_targets():
                 with engine_errors():
                     exists = self.client.indices.exists(index=self.alias)
-                if exists:  # a concrete index with the alias's name: use it as it is
-                    self._ready = True
-                    return
-                mine = new_index_name(self.alias)
-                self.create_index(mine)
-                with engine_errors():
-                    self.client.indices.update_aliases(
-                        body={"actions": [{"add": {"index": mine, "alias": self.alias}}]}
-                    )
-                self._settle_race(mine)
+                if not exists:  # else: a concrete index with the alias's name; use it as it is
+                    first = first_index_name(self.alias)
+                    try:
+                        self.create_index(first)
+                    except AppError as exc:
+                        if "resource_already_exists" not in str(exc.details):
+                            raise
+                        self._wait_ready(first)
+                    with engine_errors():
+                        self.client.indices.update_aliases(
+                            body={"actions": [{"add": {"index": first, "alias": self.alias}}]}
+                        )
             self._ready = True
-
-    def _settle_race(self, mine: str) -> None:
-        targets = self.alias_targets()
-        if len(targets) <= 1:
-            return
-        winner = targets[0]
-        if mine != winner:
-            log.info("another process created %s first; dropping %s", winner, mine)
-            with engine_errors():
-                self.client.indices.update_aliases(
-                    body={"actions": [{"remove_index": {"index": mine}}]}
-                )
 
     def meta(self) -> dict[str, Any]:
         """The ``_meta`` of the index behind the alias (mapping and analyzer versions)."""
@@ -165,4 +170,3 @@ class IndexAdmin:
             with engine_errors():
                 self.client.indices.delete(index=name, params={"ignore_unavailable": "true"})
         self._ready = False
-

@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from opensearchpy.exceptions import OpenSearchException
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from indexer.opensearch_client import translate as translate_engine_error
 from records.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,13 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         log.exception("database error")
         return JSONResponse(error_body("database_error", "数据写入失败，未做任何更改"), status_code=500)
+
+    @app.exception_handler(OpenSearchException)
+    async def _engine_error(_: Request, exc: OpenSearchException) -> JSONResponse:
+        # The engine translates its failures itself; this catches any that slip through, so an
+        # engine error is a 503/502 with a Chinese message, never a 500 or an empty result.
+        error = translate_engine_error(exc)
+        return JSONResponse(error.to_dict(), status_code=error.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

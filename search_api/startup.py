@@ -127,16 +127,40 @@ def run_migrations(settings: Settings) -> None:
 
 
 def check_search(settings: Settings, timeout: float = 3.0) -> None:
-    """For a cluster engine, one request to its root URL; the embedded engine needs nothing."""
+    """For a cluster engine, one request to each node URL: it must answer and be OpenSearch.
+
+    SEARCH_URL may list several node URLs separated by commas; every one must work, so a typo in
+    the third URL is found at start-up rather than at the first fail-over."""
     if settings.embedded_search:
         return
-    shown = httpx.URL(settings.search_url).copy_with(password=None)  # never print a password
+    for url in (part.strip() for part in settings.search_url.split(",") if part.strip()):
+        _check_search_node(url, timeout)
+
+
+def _check_search_node(url: str, timeout: float) -> None:
+    shown = _hide(url)  # never print a password
     try:
-        resp = httpx.get(settings.search_url, timeout=timeout)
-    except httpx.HTTPError as exc:
+        resp = httpx.get(url, timeout=timeout)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise StartupError(f"无法连接检索引擎，请检查 SEARCH_URL（{shown}）：{exc}") from exc
     if resp.status_code >= 500:
         raise StartupError(f"检索引擎不可用，请检查 SEARCH_URL（{shown}）：HTTP {resp.status_code}")
+    try:
+        info = resp.json()
+    except ValueError:
+        info = None
+    version = info.get("version") if isinstance(info, dict) else None
+    distribution = version.get("distribution") if isinstance(version, dict) else None
+    if resp.status_code != 200 or distribution != "opensearch":
+        raise StartupError(
+            f"SEARCH_URL（{shown}）指向的不是 OpenSearch 节点（HTTP {resp.status_code}），请检查 SEARCH_URL"
+        )
+
+
+def _hide(url: str) -> str:
+    """The URL without user:password, even when httpx cannot parse it."""
+    head, sep, rest = url.partition("://")
+    return f"{head}{sep}{rest.rsplit('@', 1)[-1]}" if sep else url
 
 
 def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
