@@ -7,7 +7,6 @@ need their own data add it through the store (``live.import_entries``) and wait 
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import threading
@@ -19,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from demo_site import XSS_TITLE, build_demo_site, publish, publish_entries, xss_entry
 from sqlalchemy.engine import Engine
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,10 +29,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
+# Re-exported like tests/pages/conftest.py does (see there).
+__all__ = ["XSS_TITLE", "publish_entries", "xss_entry"]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
-SECRET = "browser-test-secret-key-with-32-bytes!"
 
 
 @dataclass
@@ -51,22 +52,14 @@ class LiveServer:
         response.raise_for_status()
         return response.json()
 
+    def status_of(self, path: str) -> int:
+        return httpx.get(self.url(path), timeout=10).status_code
+
     def import_entries(self, entries: list[dict[str, Any]], tmp: Path) -> None:
         """Publish ``entries`` (import-format dicts) and wait until the index serves each of them."""
         from records.clock import SystemClock
-        from records.importer import import_jsonl
 
-        path = tmp / "entries.jsonl"
-        path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in entries), encoding="utf-8")
-        report = import_jsonl(
-            self.engine, path, publish=True, actor=None, clock=SystemClock(self.settings.timezone)
-        )
-        assert not report.errors, report.errors
-        for entry in entries:
-            self.wait_until(lambda e=entry: self._related_known(e["id"]), f"entry {entry['id']} indexed")
-
-    def _related_known(self, entry_id: str) -> bool:
-        return httpx.get(self.url(f"/api/entries/{entry_id}/related"), timeout=10).status_code == 200
+        publish(self.engine, SystemClock(self.settings.timezone), entries, tmp, self.status_of)
 
     @staticmethod
     def wait_until(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -87,38 +80,16 @@ def _free_socket() -> socket.socket:
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app on a free 127.0.0.1 port with the demo entries and accounts, real SystemClock.
-
-    Always the embedded stack (SQLite file + tantivy): the pages are the same on every stack, and
-    the engine contract suite covers the cluster engines.
-    """
+    """The app on a free 127.0.0.1 port with the demo entries and accounts, real SystemClock."""
     if os.environ.get("HOTLINE_TEST_STACK", "embedded") not in ("", "embedded"):
         pytest.skip("browser tests run on the embedded stack only")
     import uvicorn
 
-    from analyzers.pipeline import Analyzer
-    from indexer.reindex import rebuild
     from records.clock import SystemClock
-    from records.db import make_engine
     from search_api.app import create_app
-    from search_api.demo import load_demo
-    from search_api.settings import Settings
-    from search_api.startup import run_migrations
 
     data = tmp_path_factory.mktemp("browser") / "data"
-    data.mkdir()
-    settings = Settings(
-        environment="test",
-        data_dir=data,
-        database_url="",
-        search_url="",
-        indexer_poll_seconds=0.05,
-        secret_key=SECRET,
-    )
-    run_migrations(settings)
-    engine = make_engine(settings.effective_database_url)
-    load_demo(engine, SystemClock(settings.timezone))
-    rebuild(engine, settings, Analyzer(settings.dictionary_dir, poll_seconds=None))
+    settings, engine = build_demo_site(data, SystemClock("Asia/Shanghai"))
 
     sock = _free_socket()
     port = sock.getsockname()[1]
@@ -158,7 +129,9 @@ class PageProblems:
     dialogs: list[str] = field(default_factory=list)
 
 
-def _open_page(browser: Any, live: LiveServer, viewport: dict[str, int]) -> Iterator[tuple[Any, PageProblems]]:
+def _open_page(
+    browser: Any, live: LiveServer, viewport: dict[str, int]
+) -> Iterator[tuple[Any, PageProblems]]:
     context = browser.new_context(viewport=viewport, base_url=live.base_url, locale="zh-CN")
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -1,0 +1,82 @@
+/* 热线百科 — citizen pages. Everything here is an enhancement: the pages work without it.
+ *   - filters: changing a select re-runs the search (no extra button press on a phone);
+ *   - entry page: 原文/解读/问答 become tabs (all three sections are in the HTML);
+ *   - "这条信息对您有帮助吗？": sent through the JSON API without leaving the page.
+ */
+(function () {
+  "use strict";
+  var H = window.Hotline;
+
+  function enhanceFilters() {
+    var form = document.getElementById("search-form");
+    if (!form) return;
+    Array.prototype.forEach.call(form.querySelectorAll("select"), function (select) {
+      select.addEventListener("change", function () {
+        if (form.elements.q.value.trim()) form.submit();
+      });
+    });
+  }
+
+  function enhanceTabs() {
+    var box = document.getElementById("entry-tabs");
+    if (!box) return;
+    var list = box.querySelector("[role=tablist]");
+    var tabs = Array.prototype.slice.call(list.querySelectorAll("[role=tab]"));
+    list.hidden = false;
+    box.classList.add("tabs-enhanced");
+
+    function select(tab, focus) {
+      tabs.forEach(function (t) {
+        var on = t === tab;
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+      });
+      if (focus) tab.focus();
+    }
+
+    tabs.forEach(function (tab, i) {
+      tab.addEventListener("click", function () {
+        select(tab, false);
+        window.history.replaceState(null, "", "#" + tab.id.replace("tab-", ""));
+      });
+      tab.addEventListener("keydown", function (e) {
+        var next = e.key === "ArrowRight" ? i + 1 : e.key === "ArrowLeft" ? i - 1 : null;
+        if (next === null) return;
+        e.preventDefault();
+        select(tabs[(next + tabs.length) % tabs.length], true);
+      });
+    });
+    var wanted = document.getElementById("tab-" + window.location.hash.slice(1));
+    select(tabs.indexOf(wanted) >= 0 ? wanted : tabs[0], false);
+  }
+
+  function enhanceFeedback() {
+    var form = document.getElementById("helpful-form");
+    if (!form) return;
+    var entryId = document.querySelector("[data-entry-id]").getAttribute("data-entry-id");
+    var thanks = document.getElementById("helpful-thanks");
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var button = e.submitter || form.querySelector("button[name=helpful]");
+      var comment = form.elements.comment.value.trim();
+      var buttons = form.querySelectorAll("button");
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+      H.clearFieldErrors(form);
+      H.api("/api/entries/" + encodeURIComponent(entryId) + "/feedback", {
+        method: "POST",
+        body: { helpful: button.value === "yes", comment: comment || null }
+      }).then(function () {
+        form.classList.add("hidden");
+        thanks.classList.remove("hidden");
+      }, function (err) {
+        Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+        H.showFieldErrors(form, err, "提交失败，请稍后重试");
+      });
+    });
+  }
+
+  enhanceFilters();
+  enhanceTabs();
+  enhanceFeedback();
+})();
