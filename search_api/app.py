@@ -8,20 +8,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from records.clock import Clock, SystemClock
-from records.db import make_engine
 from search_api.context import AppContext
 from search_api.errors import install_error_handlers
 from search_api.settings import Settings, get_settings
+from search_api.startup import StartupError, check_database, open_store
 
 
 def build_context(settings: Settings, clock: Clock | None = None) -> AppContext:
-    """Build the shared things once. Search-engine wiring is added by indexer.runtime."""
+    """Build the shared things once. Search-engine wiring is added by indexer.runtime.
+
+    The store is connected to once here: a wrong DATABASE_URL (host, credentials, database)
+    stops start-up with a StartupError naming the setting, not every request later.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return AppContext(
-        settings=settings,
-        db=make_engine(settings.effective_database_url),
-        clock=clock or SystemClock(settings.timezone),
-    )
+    db = open_store(settings)
+    try:
+        check_database(db)
+    except StartupError:
+        db.dispose()
+        raise
+    return AppContext(settings=settings, db=db, clock=clock or SystemClock(settings.timezone))
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
