@@ -89,14 +89,14 @@ class OpenSearchEngine:
         ]  # fmt: skip
         return self._outcome(bulk(self.client, items))
 
-    def delete(self, doc_ids: list[tuple[str, int]]) -> IndexOutcome:
+    def delete(self, doc_ids: list[tuple[str, int]], target: str | None = None) -> IndexOutcome:
         """A tombstone at the delete's version; an equal version applies, an older one is skipped."""
         self.admin.ensure()
         items = [
             (
                 {
                     "index": {
-                        "_index": self.alias,
+                        "_index": target or self.alias,
                         "_id": doc_id,
                         "version": version,
                         "version_type": "external_gte",
