@@ -200,3 +200,89 @@ def test_expired_session_returns_to_the_page_with_the_typed_text(page: Any, live
     saved = httpx.get(live.url(f"/api/staff/entries/{entry_id}"), headers=headers, timeout=10).json()
     assert saved["working"]["title"] == "会话过期后仍保留的标题"
     assert saved["working"]["interpretation"] == "登录过期前写下的一段解读，不能丢。"
+
+
+def test_desk_question_routed_answered_with_four_elements_and_published(
+    page: Any, live: Any, screenshot: Any
+) -> None:
+    asked = httpx.post(
+        live.url("/api/questions"),
+        json={"text": f"苏州的居住证到期以后在网上怎么续签{uuid.uuid4().hex[:4]}", "region": "苏州市"},
+        timeout=10,
+    )
+    assert asked.status_code == 201, asked.text
+    number = asked.json()["number"]
+    row = f"#queue-table a[data-number='{number}']"
+
+    # The manager routes it to the department.
+    sign_in(page, "manager", "/staff/desk")
+    page.locator(row).wait_for()
+    page.click(row)
+    route = page.locator("#route-form")
+    route.wait_for()
+    page.fill("#route-department", "苏州市公安局")
+    page.click("#route-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#question-number').textContent.includes('待答复')")
+    assert "答复期限" in page.inner_text("#question-facts")
+    sign_out(page)
+
+    # The specialist answers, first without the signature.
+    sign_in(page, "specialist-szga", "/staff/desk")
+    page.locator(row).wait_for()
+    line = page.locator("#queue-table tbody tr", has=page.locator(f"a[data-number='{number}']"))
+    due = line.locator("td").nth(4).inner_text()
+    assert due.startswith("20")  # a due time is shown for every routed question
+    page.click(row)
+    page.locator("#answer-form").wait_for()
+    page.fill("#answer-basis", "《江苏省流动人口居住登记管理办法》第十二条")
+    page.fill("#answer-answer", "居住证有效期满前三十日内，可登录苏州公安网上办事平台申请续签。")
+    page.fill("#answer-phone", "0512-65225661")
+    page.click("#answer-form button[type=submit]")
+    page.locator("[data-field='signature'] .field-error").wait_for()
+    assert "部门署名" in field_error(page, "signature")
+    assert page.locator("#answer-form .field.invalid").count() == 1  # only the missing element
+    assert "部门署名" in page.inner_text("#answer-form .form-error-slot")
+    screenshot(page, "staff-desk-answer-missing-element")
+    page.fill("#answer-signature", "苏州市公安局")
+    page.click("#answer-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#desk-notice').textContent.includes('答复已提交')")
+    assert page.locator("#answer-form").is_hidden()
+    sign_out(page)
+
+    # The manager reviews and publishes.
+    sign_in(page, "manager", f"/staff/desk?question={number}")
+    page.locator("#review-form").wait_for()
+    assert "苏州市公安局" in page.inner_text("#question-answers")
+    screenshot(page, "staff-desk-review")
+    page.click("#review-publish")
+    page.wait_for_function("document.querySelector('#question-number').textContent.includes('已公开')")
+    public = httpx.get(live.url(f"/api/questions/{number}"), timeout=10).json()
+    assert public["state"] == "published"
+    assert public["answer"]["signature"] == "苏州市公安局"
+
+
+def test_login_brake_is_shown(page: Any, live: Any) -> None:
+    username = f"nobody-{uuid.uuid4().hex[:6]}"
+    for _ in range(10):
+        httpx.post(live.url("/api/auth/token"), data={"username": username, "password": "x"}, timeout=10)
+    page.goto("/staff/login")
+    page.fill("#username", username)
+    page.fill("#password", "whatever")
+    page.click("#login-submit")
+    error = page.locator("#login-error .form-error")
+    error.wait_for()
+    assert "登录失败次数过多" in error.inner_text()
+
+
+
+def test_workbench_reads_on_a_phone(phone_page: Any, screenshot: Any) -> None:
+    """375 px wide: no sideways scrolling on the dashboard or in the editor."""
+    sign_in(phone_page, "specialist-szga")
+    phone_page.wait_for_function("document.querySelector('#state-counts').textContent.includes('已发布')")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone_page, "staff-dashboard-phone")
+    phone_page.goto("/staff/entries/DEMO-020")
+    phone_page.wait_for_function("document.querySelector('#f-title').value !== ''")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert phone_page.locator("[data-action='request-takedown']").is_visible()  # own published entry
+    assert phone_page.locator("#f-title").is_disabled()  # published: edit through a new version

@@ -21,7 +21,7 @@
     answer: document.getElementById("answer-form"),
     review: document.getElementById("review-form")
   };
-  var state = { user: null, queue: "received", number: null, reload: null };
+  var state = { user: null, queue: "received", number: null, loads: 0 };
 
   function notice(text) {
     var box = document.getElementById("desk-notice");
@@ -69,8 +69,9 @@
 
   function loadQueue() {
     var path = S.isManager(state.user) ? queuePath() : "/api/desk/queue";
+    var ticket = ++state.loads;  // only the latest request may fill the table
     return H.api(path).then(function (page) {
-      showList(page.questions, "队列中没有问题。");
+      if (ticket === state.loads) showList(page.questions, "队列中没有问题。");
     }, function (error) {
       if (error.status !== 401) S.showPageError(error);
     });
@@ -98,7 +99,9 @@
   function showQuestion(q) {
     state.number = q.number;
     panel.hidden = false;
-    document.getElementById("question-number").textContent = q.number + " · " + (labels.states[q.state] || q.state);
+    var heading = document.getElementById("question-number");
+    heading.textContent = q.number + " · " + (labels.states[q.state] || q.state);
+    heading.setAttribute("data-state", q.state);
     document.getElementById("question-text").textContent = q.text;
     var facts = document.getElementById("question-facts");
     facts.textContent = "";
@@ -186,6 +189,13 @@
       decision === "publish" ? "答复已发布。" : "答复已退回部门。");
   });
 
+  /* A manager who arrives with ?question= sees the list the question is in (e.g. 待审核). */
+  function showTabOf() {
+    var shown = document.getElementById("question-number").getAttribute("data-state") || "";
+    var tab = document.querySelector("#desk-tabs [data-queue='" + shown + "']");
+    if (tab && state.user.role === "manager" && tab.getAttribute("aria-pressed") !== "true") tab.click();
+  }
+
   function setupManager() {
     document.getElementById("desk-title").textContent = "问答队列 · 全部部门";
     var tabs = document.getElementById("desk-tabs");
@@ -215,6 +225,6 @@
     }
     loadQueue();
     var wanted = new URLSearchParams(window.location.search).get("question") || "";
-    if (/^Q\d+$/.test(wanted)) openQuestion(wanted);
+    if (/^Q\d+$/.test(wanted)) openQuestion(wanted).then(showTabOf);
   });
 })();
