@@ -18,6 +18,7 @@ from records.models import User
 from search_api import cli_users
 from search_api.cli_common import console, err_console, fail, settings_from_env, store_from_env
 from search_api.cli_dead_letters import dead_letters
+from search_api.cli_reconcile import reconcile
 from search_api.cli_reindex import run_reindex
 from search_api.startup import (
     StartupError,
@@ -119,6 +120,7 @@ def reindex() -> None:
 
 
 app.command("dead-letters")(dead_letters)
+app.command("reconcile")(reconcile)
 
 
 @app.command()
