@@ -91,7 +91,9 @@ def test_specialist_to_manager_publish_path(page: Any, live: Any, screenshot: An
     page.select_option("#f-theme", "户籍办理")
     page.fill("#f-effective_from", "2026-01-01")
     page.fill("#f-keywords", "居住证、续签")
-    page.fill("#f-original_text", "苏州市居住证网上续签试点办法：居住证有效期满前三十日内，可通过网上平台申请续签。")
+    page.fill(
+        "#f-original_text", "苏州市居住证网上续签试点办法：居住证有效期满前三十日内，可通过网上平台申请续签。"
+    )
     page.fill("#f-interpretation", "居住证快到期了，不用跑窗口，网上就能续签。")
     page.fill("[name='qas[1].question']", "居住证到期了能在网上续签吗？")
     page.fill("[name='qas[1].similar_questions']", "居住证怎么网上续\n居住证续签要去派出所吗")
@@ -150,7 +152,9 @@ def test_specialist_to_manager_publish_path(page: Any, live: Any, screenshot: An
     assert title in link.inner_text()
 
 
-def test_expired_session_returns_to_the_page_with_the_typed_text(page: Any, live: Any, screenshot: Any) -> None:
+def test_expired_session_returns_to_the_page_with_the_typed_text(
+    page: Any, live: Any, screenshot: Any
+) -> None:
     headers = api_token(live, "specialist-szga")
     created = httpx.post(
         live.url("/api/staff/entries"),
@@ -274,7 +278,6 @@ def test_login_brake_is_shown(page: Any, live: Any) -> None:
     assert "登录失败次数过多" in error.inner_text()
 
 
-
 def test_workbench_reads_on_a_phone(phone_page: Any, screenshot: Any) -> None:
     """375 px wide: no sideways scrolling on the dashboard or in the editor."""
     sign_in(phone_page, "specialist-szga")
@@ -286,3 +289,98 @@ def test_workbench_reads_on_a_phone(phone_page: Any, screenshot: Any) -> None:
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
     assert phone_page.locator("[data-action='request-takedown']").is_visible()  # own published entry
     assert phone_page.locator("#f-title").is_disabled()  # published: edit through a new version
+
+
+def create_submitted_entry(live: Any, title: str) -> str:
+    """A complete draft of the specialist's department, submitted through the API."""
+    headers = api_token(live, "specialist-szga")
+    body = {
+        "title": title,
+        "department": "苏州市公安局",
+        "region": "江苏省/苏州市",
+        "category": ["公安", "户政管理", "居住证办理"],
+        "effective_from": "2026-01-01",
+        "contact_phone": "12345",
+        "qas": [{"question": f"{title}怎么办？", "answer": "到派出所办理。", "similar_questions": []}],
+    }
+    created = httpx.post(live.url("/api/staff/entries"), headers=headers, json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    entry = created.json()
+    submitted = httpx.post(
+        live.url(f"/api/staff/entries/{entry['id']}/submit"),
+        headers=headers,
+        json={"lock_version": entry["lock_version"]},
+        timeout=10,
+    )
+    assert submitted.status_code == 200, submitted.text
+    return str(entry["id"])
+
+
+def test_return_needs_a_reason_and_the_specialist_sees_it(page: Any, live: Any, screenshot: Any) -> None:
+    entry_id = create_submitted_entry(live, f"退回理由测试{uuid.uuid4().hex[:4]}")
+    path = f"/staff/entries/{entry_id}"
+    sign_in(page, "reviewer-szga", path)
+    give_back = page.locator("[data-action='return']")
+    give_back.wait_for()
+    give_back.click()
+    page.locator("[data-field='reason'] .field-error").wait_for()
+    assert field_error(page, "reason") == "请填写退回理由"
+    assert page.inner_text("#entry-state").startswith("待部门审核")  # nothing happened
+    page.fill("#f-reason", "咨询电话请写本局户政科的直线电话。")
+    give_back.click()
+    page.wait_for_function("document.querySelector('#entry-state').textContent.startsWith('已退回')")
+    sign_out(page)
+
+    sign_in(page, "specialist-szga", path)
+    page.locator("#return-reason").wait_for()
+    assert "咨询电话请写本局户政科的直线电话。" in page.inner_text("#return-reason")
+    assert page.locator("#f-title").is_enabled()  # returned: the specialist edits again
+    first = page.locator("#audit-table tbody tr").first
+    first.wait_for()
+    assert "退回" in first.inner_text() and "咨询电话请写本局户政科的直线电话。" in first.inner_text()
+    screenshot(page, "staff-entry-returned")
+
+
+def test_takedown_requested_by_the_specialist_and_approved_by_the_manager(page: Any, live: Any) -> None:
+    entry_id = create_submitted_entry(live, f"下架流程测试{uuid.uuid4().hex[:4]}")
+    reviewer, manager = api_token(live, "reviewer-szga"), api_token(live, "manager")
+    for action, headers in (("dept-approve", reviewer), ("publish", manager)):
+        lock = httpx.get(live.url(f"/api/staff/entries/{entry_id}"), headers=headers, timeout=10).json()
+        done = httpx.post(
+            live.url(f"/api/staff/entries/{entry_id}/{action}"),
+            headers=headers,
+            json={"lock_version": lock["lock_version"]},
+            timeout=10,
+        )
+        assert done.status_code == 200, done.text
+    path = f"/staff/entries/{entry_id}"
+
+    sign_in(page, "specialist-szga", path)
+    request = page.locator("[data-action='request-takedown']")
+    request.wait_for()
+    page.fill("#f-reason", "政策已废止。")
+    request.click()
+    page.wait_for_function("document.querySelector('#entry-state').textContent.startsWith('下架申请中')")
+    sign_out(page)
+
+    sign_in(page, "manager", path)
+    approve = page.locator("[data-action='approve-takedown']")
+    approve.wait_for()
+    assert page.locator("[data-action='reject-takedown']").is_visible()
+    approve.click()
+    page.wait_for_function("document.querySelector('#entry-state').textContent.startsWith('已下架')")
+    assert httpx.get(live.url(f"/api/entries/{entry_id}"), timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "home"),
+    [("agent-sz", "demo-pass-1", "/agent"), ("manager", "demo-pass-4", "/staff")],
+)
+def test_login_goes_to_the_role_home_page(page: Any, username: str, password: str, home: str) -> None:
+    page.goto("/staff/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.wait_for_url(f"**{home}")
+    user = page.evaluate("JSON.parse(sessionStorage.getItem('hotline.user'))")
+    assert user["username"] == username

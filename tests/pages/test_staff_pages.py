@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import publish_entries, xss_entry
 from fastapi.testclient import TestClient
 
 from search_api.pages import STATIC_DIR
 from search_api.pages.login import safe_next
-from conftest import publish_entries, xss_entry
 
 DEMO_PASSWORDS = {"specialist-szga": "demo-pass-2", "manager": "demo-pass-4"}
 MARKUP_DEPARTMENT = '<script>alert("d")</script>测试局'
@@ -49,9 +49,7 @@ class Elements(HTMLParser):
 
 
 def token(site: TestClient, username: str) -> dict[str, str]:
-    response = site.post(
-        "/api/auth/token", data={"username": username, "password": DEMO_PASSWORDS[username]}
-    )
+    response = site.post("/api/auth/token", data={"username": username, "password": DEMO_PASSWORDS[username]})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -89,7 +87,9 @@ def test_safe_next_keeps_only_paths_on_this_site(given: str | None, expected: st
         ('next=/staff?q="><script>alert(1)</script>', '/staff?q="><script>alert(1)</script>'),
     ],
 )
-def test_login_page_renders_the_form_and_a_safe_return_path(site: TestClient, query: str, expected: str) -> None:
+def test_login_page_renders_the_form_and_a_safe_return_path(
+    site: TestClient, query: str, expected: str
+) -> None:
     response = site.get(f"/staff/login?{query}")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
