@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import math
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
 
 from indexer.engine import MAX_PAGE
-from records.errors import NotFound, ServiceUnavailable, ValidationFailed
+from records.errors import AppError, NotFound, ServiceUnavailable, ValidationFailed
 from records.views import public_view
 from search_api.deps import ClockDep, ContextDep, SessionDep
 from search_api.pages.collections import filter_choices, theme_collections, theme_page
-from search_api.pages.render import render, render_error
+from search_api.pages.render import error_field, render, render_error
+from search_api.routes import feedback as feedback_api
 from search_api.routes import search as search_api
 
 router = APIRouter(include_in_schema=False)
@@ -121,27 +123,71 @@ def _related(ctx: ContextDep, entry_id: str) -> list[dict[str, Any]]:
     return [{"id": hit.id, "title": hit.title} for hit in (found or [])[:3]]
 
 
-@router.get("/entries/{public_id}", response_class=HTMLResponse)
-def entry(
+def _entry_page(
     request: Request,
     ctx: ContextDep,
-    session: SessionDep,
-    clock: ClockDep,
-    public_id: Annotated[str, Path()],
-    feedback: Param = "",
+    session: Session,
+    public_id: str,
+    *,
+    feedback_done: bool = False,
+    feedback_error: AppError | None = None,
+    comment: str = "",
 ) -> HTMLResponse:
     try:
-        view = public_view(session, public_id, clock.today())
+        view = public_view(session, public_id, ctx.clock.today())
     except NotFound:
         return render_error(request, 404, "条目不存在", "您要查看的条目不存在、尚未发布或已失效。")
     return render(
         request,
         "citizen/entry.html",
+        status_code=feedback_error.status_code if feedback_error else 200,
         nav="search",
         entry=view,
         related=_related(ctx, public_id),
-        feedback_done=feedback == "thanks",
+        feedback_done=feedback_done,
+        feedback_error=feedback_error,
+        feedback_error_field=error_field(feedback_error),
+        comment=comment,
     )
+
+
+@router.get("/entries/{public_id}", response_class=HTMLResponse)
+def entry(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    public_id: Annotated[str, Path()],
+    feedback: Param = "",
+) -> HTMLResponse:
+    return _entry_page(request, ctx, session, public_id, feedback_done=feedback == "thanks")
+
+
+@router.post("/entries/{public_id}/feedback", response_model=None)
+def entry_feedback(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    public_id: Annotated[str, Path()],
+    helpful: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> HTMLResponse | RedirectResponse:
+    """The helpful form without JavaScript: same rules as the JSON API, then back to the entry."""
+    if len(public_id) > 64:
+        return render_error(request, 404, "条目不存在", "您要查看的条目不存在、尚未发布或已失效。")
+    try:
+        if helpful not in ("yes", "no"):
+            raise ValidationFailed(
+                "请选择“有帮助”或“没帮助”", code="helpful_missing", details={"field": "helpful"}
+            )
+        body = feedback_api.FeedbackIn(
+            helpful=helpful == "yes", comment=comment[: feedback_api.LOOSE] or None
+        )
+        feedback_api.post_feedback(ctx, session, public_id, body, request)
+    except AppError as exc:
+        session.rollback()
+        return _entry_page(request, ctx, session, public_id, feedback_error=exc, comment=comment)
+    target = f"/entries/{quote(public_id, safe='')}?feedback=thanks#helpful"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/themes/{name}", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from records.errors import AppError
 from search_api.pages import STATIC_DIR, TEMPLATES_DIR
 
 SITE_NAME = "热线百科"
@@ -84,3 +85,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 def render_error(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
     """A page-shaped error (the JSON error shape is for API clients, not for people)."""
     return render(request, "error.html", status_code=status_code, title=title, message=message)
+
+
+def error_field(error: AppError | None) -> str | None:
+    """The form field an error is about: details are ``{"field"}`` or a list of ``{"field", ...}``."""
+    details = error.details if error else None
+    if isinstance(details, list) and details and isinstance(details[0], dict):
+        details = details[0]
+    return str(details["field"]) if isinstance(details, dict) and details.get("field") else None
