@@ -7,14 +7,21 @@ Each test signs in through the login page like a person would; the demo accounts
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
+from records.clock import FixedClock
 from records.models import User
 from search_api.security import create_access_token
 
@@ -384,3 +391,89 @@ def test_login_goes_to_the_role_home_page(page: Any, username: str, password: st
     page.wait_for_url(f"**{home}")
     user = page.evaluate("JSON.parse(sessionStorage.getItem('hotline.user'))")
     assert user["username"] == username
+
+
+@pytest.fixture(scope="module")
+def clocked_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FixedClock]]:
+    """A second live server whose clock the test moves: the only way to see a question go overdue.
+
+    Tokens are issued on real time (PyJWT checks expiry against it), so moving the service's clock
+    leaves sign-in working.
+    """
+    if os.environ.get("HOTLINE_TEST_STACK", "embedded") not in ("", "embedded"):
+        pytest.skip("browser tests run on the embedded stack only")
+    import uvicorn
+    from demo_site import build_demo_site
+
+    from search_api.app import create_app
+
+    clock = FixedClock(datetime.now(UTC).replace(tzinfo=None))
+    settings, engine = build_demo_site(Path(tmp_path_factory.mktemp("clocked")) / "data", clock)
+    engine.dispose()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, clock=clock), log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "clocked server did not start"
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", clock
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+def test_overdue_questions_are_marked_for_manager_and_department(
+    browser: Any, clocked_site: tuple[str, FixedClock], screenshot: Any
+) -> None:
+    base, clock = clocked_site
+    asked = httpx.post(
+        f"{base}/api/questions", json={"text": "居住证签注逾期了还能补签吗", "region": "苏州市"}, timeout=10
+    )
+    assert asked.status_code == 201, asked.text
+    number = asked.json()["number"]
+    login = httpx.post(
+        f"{base}/api/auth/token", data={"username": "manager", "password": ACCOUNTS["manager"]}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    routed = httpx.post(
+        f"{base}/api/questions/{number}/route",
+        headers=headers,
+        json={"department": "苏州市公安局"},
+        timeout=10,
+    )
+    assert routed.status_code == 200, routed.text
+    assert routed.json()["overdue"] is False
+    clock.advance(days=5)  # well past the end of the next working day
+
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in(page, "manager", "/staff/desk")
+        page.click("#desk-tabs [data-queue='overdue']")
+        line = page.locator("#queue-table tbody tr", has=page.locator(f"a[data-number='{number}']"))
+        line.wait_for()
+        assert "overdue" in (line.get_attribute("class") or "")
+        assert "已逾期" in line.inner_text()
+        assert "已逾期" in page.inner_text("#queue-summary")
+        screenshot(page, "staff-desk-overdue")
+        sign_out(page)
+
+        sign_in(page, "specialist-szga", "/staff/desk")
+        line = page.locator("#queue-table tbody tr", has=page.locator(f"a[data-number='{number}']"))
+        line.wait_for()
+        assert "已逾期" in line.inner_text()
+        page.click(f"a[data-number='{number}']")
+        page.wait_for_function("document.querySelector('#question-facts').textContent.includes('（已逾期）')")
+    finally:
+        context.close()
+    assert not errors, errors

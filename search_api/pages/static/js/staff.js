@@ -68,6 +68,27 @@
     }).join("&");
   }
 
+  /* The audit history, newest first: who, when, what, from → to, why (and which fields an edit
+     changed, named by ``fieldLabel``). */
+  function fillAudit(body, rows, labels, fieldLabel) {
+    body.textContent = "";
+    rows.slice().reverse().forEach(function (row) {
+      var from = row.from_state ? (labels.states[row.from_state] || row.from_state) : "—";
+      var to = row.to_state ? (labels.states[row.to_state] || row.to_state) : "—";
+      var notes = row.reason ? [row.reason] : [];
+      var changed = row.details && row.details.changed;
+      if (Array.isArray(changed) && changed.length) {
+        notes.push("修改了：" + changed.map(function (n) { return n === "qas" ? "问答" : fieldLabel(n); }).join("、"));
+      }
+      body.appendChild(el("tr", null,
+        el("td", null, formatTime(row.at)),
+        el("td", null, row.actor || "系统"),
+        el("td", null, labels.actions[row.action] || row.action),
+        el("td", null, from + " → " + to),
+        el("td", null, notes.join("；"))));
+    });
+  }
+
   function isManager(user) { return user.role === "manager" || user.role === "admin"; }
 
   /* ---- /staff: entries by state ---- */
@@ -143,6 +164,7 @@
     formatTime: formatTime,
     query: query,
     isManager: isManager,
+    fillAudit: fillAudit,
     showPageError: showPageError,
     EDITOR_ROLES: EDITOR_ROLES
   };

@@ -240,31 +240,10 @@
     return label ? label.textContent.replace(/\s*\*$/, "").trim() : name;
   }
 
-  function auditNote(row) {
-    var parts = [];
-    if (row.reason) parts.push(row.reason);
-    var changed = row.details && row.details.changed;
-    if (Array.isArray(changed) && changed.length) {
-      parts.push("修改了：" + changed.map(function (n) { return n === "qas" ? "问答" : fieldLabel(n); }).join("、"));
-    }
-    return parts.join("；");
-  }
-
   function loadAudit() {
     if (!current.id) return;
     H.api("/api/staff/entries/" + encodeURIComponent(current.id) + "/audit").then(function (page) {
-      var body = document.querySelector("#audit-table tbody");
-      body.textContent = "";
-      page.data.slice().reverse().forEach(function (row) {
-        var from = row.from_state ? (labels.states[row.from_state] || row.from_state) : "—";
-        var to = row.to_state ? (labels.states[row.to_state] || row.to_state) : "—";
-        body.appendChild(el("tr", null,
-          el("td", null, S.formatTime(row.at)),
-          el("td", null, row.actor || "系统"),
-          el("td", null, labels.actions[row.action] || row.action),
-          el("td", null, from + " → " + to),
-          el("td", null, auditNote(row))));
-      });
+      S.fillAudit(document.querySelector("#audit-table tbody"), page.data, labels, fieldLabel);
     }, S.showPageError);
   }
 
