@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
+from stacks import TestStack
 
 from records.clock import FixedClock
 from records.db import make_engine
@@ -63,21 +64,23 @@ class StaffEnv:
 
 
 @pytest.fixture(scope="module")
-def staff_env(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> Iterator[StaffEnv]:
+def staff_env(
+    tmp_path_factory: pytest.TempPathFactory, migrated_template: Path, test_stack: TestStack
+) -> Iterator[StaffEnv]:
     data_dir = tmp_path_factory.mktemp("staff") / "data"
     data_dir.mkdir()
     shutil.copyfile(migrated_template, data_dir / "hotline.db")  # before the app opens it
-    settings = Settings(
-        environment="test",
-        data_dir=data_dir,
-        indexer_poll_seconds=0.05,
-        secret_key="staff-tests-secret-key-with-32-bytes-or-more",
-    )
-    clock = FixedClock(START)
-    db = make_engine(settings.effective_database_url)
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield StaffEnv(settings, clock, client, db)
-    db.dispose()
+    with test_stack.scoped(
+        data_dir, indexer_poll_seconds=0.05, secret_key="staff-tests-secret-key-with-32-bytes-or-more"
+    ) as settings:
+        clock = FixedClock(START)
+        db = make_engine(settings.effective_database_url)
+        with Session(db) as session:  # already in the SQLite template; a server stack's database needs it
+            ensure_department(session, "苏州市公安局", find_region(session, "苏州市"))
+            session.commit()
+        with TestClient(create_app(settings, clock=clock)) as client:
+            yield StaffEnv(settings, clock, client, db)
+        db.dispose()
 
 
 @pytest.fixture

@@ -7,12 +7,14 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from stacks import TestStack
 
 from records.clock import FixedClock
 from records.db import make_engine
@@ -37,16 +39,17 @@ class Env:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+def env(tmp_path_factory: pytest.TempPathFactory, test_stack: TestStack) -> Iterator[Env]:
     """One migrated store and running app per module (starting the app costs about a second)."""
     data_dir = tmp_path_factory.mktemp("entries") / "data"
     data_dir.mkdir()
-    settings = Settings(
-        environment="test",
-        data_dir=data_dir,
-        indexer_poll_seconds=0.05,
-        secret_key="entries-tests-secret-key-with-32-bytes-or-more",
-    )
+    with test_stack.scoped(
+        data_dir, indexer_poll_seconds=0.05, secret_key="entries-tests-secret-key-with-32-bytes-or-more"
+    ) as settings:
+        yield from _env(settings, data_dir)
+
+
+def _env(settings: Settings, data_dir: Path) -> Iterator[Env]:
     upgrade(settings.effective_database_url)
     db = make_engine(settings.effective_database_url)
     with Session(db) as session:

@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from stacks import TestStack
 
 from records.clock import FixedClock
 from records.content import EntryContent
@@ -133,21 +134,20 @@ def wait_for_index(client: TestClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskEnv]:
-    settings = Settings(
-        environment="test",
-        data_dir=tmp_path_factory.mktemp("desk") / "data",
+def desk(tmp_path_factory: pytest.TempPathFactory, test_stack: TestStack) -> Iterator[DeskEnv]:
+    with test_stack.scoped(
+        tmp_path_factory.mktemp("desk") / "data",
         indexer_poll_seconds=0.05,
         secret_key="test-secret-key-with-at-least-32-bytes",
         question_rate_per_minute=1000,
         holidays="2026-06-19",
-    )
-    clock = FixedClock(MONDAY_10AM)
-    engine = build_store(settings, clock)
-    with TestClient(create_app(settings, clock=clock)) as client:
-        wait_for_index(client)
-        yield DeskEnv(engine, client, clock, settings)
-    engine.dispose()
+    ) as settings:
+        clock = FixedClock(MONDAY_10AM)
+        engine = build_store(settings, clock)
+        with TestClient(create_app(settings, clock=clock)) as client:
+            wait_for_index(client)
+            yield DeskEnv(engine, client, clock, settings)
+        engine.dispose()
 
 
 @pytest.fixture
