@@ -477,3 +477,31 @@ def test_overdue_questions_are_marked_for_manager_and_department(
     finally:
         context.close()
     assert not errors, errors
+
+
+MARKUP_TITLE = '<script>alert("staff")</script>草稿<b>标题</b><img src=x onerror=alert(1)>'
+
+
+def test_markup_in_entry_text_stays_text(page: Any, live: Any) -> None:
+    """Titles and answers with markup are shown literally on the dashboard and in the editor."""
+    headers = api_token(live, "specialist-szga")
+    body = {
+        "title": MARKUP_TITLE,
+        "department": "苏州市公安局",
+        "qas": [{"question": "<i>问</i>", "answer": "<script>alert(2)</script>", "similar_questions": []}],
+    }
+    created = httpx.post(live.url("/api/staff/entries"), headers=headers, json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    entry_id = created.json()["id"]
+
+    sign_in(page, "manager")
+    page.select_option("#filter-department", "苏州市公安局")
+    page.fill("#filter-q", "草稿")
+    link = page.locator(f"#group-draft a[href='/staff/entries/{entry_id}']")
+    link.wait_for()
+    assert link.inner_text() == MARKUP_TITLE
+    assert page.locator("#group-draft img").count() == 0 and page.locator("#group-draft b").count() == 0
+    link.click()
+    page.wait_for_function(f"document.querySelector('#f-title').value === {MARKUP_TITLE!r}")
+    assert page.input_value("[name='qas[1].answer']") == "<script>alert(2)</script>"
+    assert page.inner_text("#editor-title") == MARKUP_TITLE
