@@ -181,15 +181,7 @@ def test_expired_session_returns_to_the_page_with_the_typed_text(
     page.fill("[name='qas[2].question']", "第二组问答的标准问")
 
     # The token runs out while the specialist is typing.
-    with Session(live.engine) as session:
-        user = session.exec(select(User).where(User.username == "specialist-szga")).one()
-    stale = create_access_token(
-        user.id or 0,
-        live.settings.secret_key,
-        live.settings.token_ttl_minutes,
-        now=datetime.now(UTC) - timedelta(days=2),
-    )
-    page.evaluate("token => sessionStorage.setItem('hotline.token', token)", stale)
+    expire_token_in_browser(page, live, "specialist-szga")
     page.click("#save-button")
     page.wait_for_url("**/staff/login?next=*")
     assert page.locator("#login-expired").is_visible()
@@ -505,3 +497,53 @@ def test_markup_in_entry_text_stays_text(page: Any, live: Any) -> None:
     page.wait_for_function(f"document.querySelector('#f-title').value === {MARKUP_TITLE!r}")
     assert page.input_value("[name='qas[1].answer']") == "<script>alert(2)</script>"
     assert page.inner_text("#editor-title") == MARKUP_TITLE
+
+
+def expire_token_in_browser(page: Any, live: Any, username: str) -> None:
+    """Replace the tab's token by one of the same account that ran out two days ago."""
+    with Session(live.engine) as session:
+        user = session.exec(select(User).where(User.username == username)).one()
+    stale = create_access_token(
+        user.id or 0,
+        live.settings.secret_key,
+        live.settings.token_ttl_minutes,
+        now=datetime.now(UTC) - timedelta(days=2),
+    )
+    page.evaluate("token => sessionStorage.setItem('hotline.token', token)", stale)
+
+
+def test_expired_session_keeps_a_half_written_desk_answer(page: Any, live: Any) -> None:
+    asked = httpx.post(
+        live.url("/api/questions"),
+        json={"text": "居住证丢了补办要多久能拿到", "region": "苏州市"},
+        timeout=10,
+    )
+    assert asked.status_code == 201, asked.text
+    number = asked.json()["number"]
+    routed = httpx.post(
+        live.url(f"/api/questions/{number}/route"),
+        headers=api_token(live, "manager"),
+        json={"department": "苏州市公安局"},
+        timeout=10,
+    )
+    assert routed.status_code == 200, routed.text
+    path = f"/staff/desk?question={number}"
+
+    sign_in(page, "specialist-szga", path)
+    page.locator("#answer-form").wait_for()
+    page.fill("#answer-basis", "《居住证暂行条例》第十五条")
+    page.fill("#answer-answer", "补领居住证一般在受理后十五个工作日内可以领取。")
+    expire_token_in_browser(page, live, "specialist-szga")
+    page.click("#answer-form button[type=submit]")
+    page.wait_for_url("**/staff/login?next=*")
+
+    page.fill("#username", "specialist-szga")
+    page.fill("#password", ACCOUNTS["specialist-szga"])
+    page.click("#login-submit")
+    page.wait_for_url(f"**{path}")
+    page.wait_for_function("document.querySelector('#answer-basis').value === '《居住证暂行条例》第十五条'")
+    assert page.input_value("#answer-answer") == "补领居住证一般在受理后十五个工作日内可以领取。"
+    page.fill("#answer-phone", "0512-65225661")
+    page.fill("#answer-signature", "苏州市公安局")
+    page.click("#answer-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#desk-notice').textContent.includes('答复已提交')")
