@@ -75,6 +75,7 @@ class TantivyEngine:
         self._regions: dict[str, tuple[str, ...]] = {}
         self._checked = 0.0
         self._totals: dict[tuple[Path, int, str], int] = {}
+        self._expired: dict[tuple[Path, int, str, int], bool] = {}
         self._dir, self._index, self._stamp = self._open()
 
     # -- directory and reader state ---------------------------------------------------------
@@ -233,17 +234,39 @@ class TantivyEngine:
         return self._regions.get(region, (region,))
 
     def _filters(self, kind: str, today: date, region: str | None) -> list[tantivy.Query]:
-        filters = tq.live_filter(self.schema, kind, yyyymmdd(today))
+        return [tq.kind_filter(self.schema, kind), *self._scoped(kind, today, region)]
+
+    def _scoped(self, kind: str, today: date, region: str | None) -> list[tantivy.Query]:
+        """Expiry and region filters, without the kind filter (for queries whose scored fields
+        exist only on documents of ``kind``, where that filter would be pure cost)."""
+        filters = self._unexpired(kind, today)
         if region:
             filters.append(tq.region_filter(self.schema, self.region_path(region)))
         return filters
+
+    def _unexpired(self, kind: str, today: date) -> list[tantivy.Query]:
+        """The eff_to filter, only while some document of ``kind`` in this generation has expired.
+
+        Why: the range filter walks the eff_to column of every document (~0.9 ms at 100k
+        entries), yet the worker removes expired entries within a second, so nearly always no
+        document would be filtered. Checked once per index generation and day."""
+        key = (self._dir, self._stamp, kind, today.toordinal())
+        found = self._expired.get(key)
+        if found is None:
+            query = tq.expired(self.schema, kind, yyyymmdd(today))
+            found = _count(self._index.searcher().search(query, limit=1, count=True)) > 0
+            self._expired = {k: v for k, v in self._expired.items() if k[:2] == key[:2]}
+            self._expired[key] = found
+        return [tq.unexpired(self.schema, yyyymmdd(today))] if found else []
 
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         analyzed = self.analyzer.analyze_query(request.q[:MAX_QUERY_CHARS])
         if analyzed.is_empty:
             return SearchResult(request.q, 0, _ms(started), [])
-        filters = self._filters(KIND_ENTRY, request.today, request.region)
+        searcher = self.searcher()
+        # The scored fields exist only on entry documents: no kind filter needed.
+        filters = self._scoped(KIND_ENTRY, request.today, request.region)
         for field, value in (
             ("theme", request.theme),
             ("department", request.department),
@@ -251,7 +274,6 @@ class TantivyEngine:
         ):
             if value:
                 filters.append(tq.Query.term_query(self.schema, field, value))
-        searcher = self.searcher()
         offset = (request.page - 1) * request.size
         coverage = tq.coverage_weights(self.schema, searcher, analyzed, self._entry_total(searcher))
         for fields in (tq.SEARCH_FIELDS, tq.SEARCH_FIELDS_WIDE):

@@ -39,9 +39,23 @@ def coverage_weights(
     for group in analyzed.groups()[:MAX_GROUPS]:
         df = searcher.doc_freq(ALL_FIELD, group[0].text)
         bonus = COVERAGE_BONUS * math.log(1 + (total - df + 0.5) / (df + 0.5)) / math.log(1 + total)
-        present = Query.term_set_query(schema, ALL_FIELD, [term.text for term in group])
-        out.append((present, bonus))
+        out.append((any_term(schema, ALL_FIELD, [term.text for term in group]), bonus))
     return out
+
+
+def any_term(schema: tantivy.Schema, field: str, texts: Sequence[str]) -> Query:
+    """Documents holding any of ``texts`` in ``field``, as term queries rather than a term set.
+
+    Why: tantivy answers a term-set query by filling a bitset over every document of the segment
+    (1.1 M with the question documents) before the first seek; term queries seek their posting
+    lists. Same documents, measured at 100k entries: search CPU 6.1 -> 4.5 ms with the filter
+    change below."""
+    unique = list(dict.fromkeys(texts))
+    if len(unique) == 1:
+        return Query.term_query(schema, field, unique[0], index_option="basic")
+    return Query.boolean_query(
+        [(Occur.Should, Query.term_query(schema, field, text, index_option="basic")) for text in unique]
+    )
 
 
 def minimum_should_match(groups: int) -> int:
@@ -82,15 +96,26 @@ def region_filter(schema: tantivy.Schema, path: Sequence[str]) -> Query:
     ancestors = ["/".join(path[: i + 1]) for i in range(len(path) - 1)]
     clauses = [(Occur.Should, Query.term_query(schema, "region_anc", full))]
     if ancestors:
-        clauses.append((Occur.Should, Query.term_set_query(schema, "region_self", ancestors)))
+        clauses.append((Occur.Should, any_term(schema, "region_self", ancestors)))
     return Query.boolean_query(clauses)
 
 
 def live_filter(schema: tantivy.Schema, kind: str, today: int) -> list[Query]:
-    return [
-        kind_filter(schema, kind),
-        Query.range_query(schema, "eff_to", tantivy.FieldType.Integer, today, None),
-    ]
+    return [kind_filter(schema, kind), unexpired(schema, today)]
+
+
+def unexpired(schema: tantivy.Schema, today: int) -> Query:
+    return Query.range_query(schema, "eff_to", tantivy.FieldType.Integer, today, None)
+
+
+def expired(schema: tantivy.Schema, kind: str, today: int) -> Query:
+    """Documents of ``kind`` that ended before ``today`` (normally none: the worker removes them)."""
+    return Query.boolean_query(
+        [
+            (Occur.Must, kind_filter(schema, kind)),
+            (Occur.Must, Query.range_query(schema, "eff_to", tantivy.FieldType.Integer, 1, today - 1)),
+        ]
+    )
 
 
 def combine(
