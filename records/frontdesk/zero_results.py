@@ -3,13 +3,18 @@
 Why group by a normalized form: "社保卡 补办" and "社保卡补办 " are one gap; the analyzer's own
 normalization (full/half width, case) plus whitespace removal makes them one key, and the most
 recent spelling is shown.
+
+Why prefixes typed on the way are dropped: instant search (the agent console, the citizen box)
+searches on every keystroke, so "火", "火星", "火星签" are logged seconds before "火星签证"; a
+zero-result query that a longer zero-result query extended within TYPING_WINDOW is a step of
+the same typing, not a gap of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -17,6 +22,7 @@ from sqlmodel import Session, col, select
 from records.frontdesk.common import local_iso
 from records.models import ZeroResultQuery
 
+TYPING_WINDOW = timedelta(seconds=10)
 SCAN_LIMIT = 20_000  # newest rows grouped; older gaps have either been fixed or will recur
 Normalize = Callable[[str], str]
 
@@ -41,9 +47,17 @@ def zero_result_report(
         select(ZeroResultQuery).order_by(col(ZeroResultQuery.id).desc()).limit(SCAN_LIMIT)
     ).all()
     groups: dict[str, _Group] = {}
+    later: tuple[str, datetime] | None = None  # the row logged right after the current one
     for row in rows:  # newest first: the first row of a group is its latest spelling
         key = gap_key(row.query, normalize)
-        if not key:
+        typed_on = (
+            later is not None
+            and later[0] != key
+            and later[0].startswith(key)
+            and later[1] - row.at <= TYPING_WINDOW
+        )
+        later = (key, row.at)
+        if not key or typed_on:
             continue
         group = groups.setdefault(key, _Group(query=row.query, last_at=row.at))
         group.count += 1

@@ -1,4 +1,8 @@
-"""The agent console (坐席工作台) at /agent: a keyboard-first lookup while the caller talks.
+"""The agent console (坐席工作台) at /agent, and /agent/gaps where gap reports are handled.
+
+/agent is a keyboard-first lookup while the caller talks; /agent/gaps lists the agents' gap
+reports (all of them for managers, their own department's for department staff) with the
+zero-result list beside them, so the knowledge gaps are worked off in one place.
 
 Why only a shell here: who is looking is known from the bearer token in the tab's sessionStorage,
 so the server renders the frame (search box, region choices, key help) and static/js/console.js
@@ -11,6 +15,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from records.frontdesk.gaps import STATE_LABELS
 from search_api.deps import SessionDep
 from search_api.pages.collections import filter_choices
 from search_api.pages.render import render
@@ -38,4 +43,15 @@ def agent_console(request: Request, session: SessionDep) -> HTMLResponse:
         nav="agent",
         regions=filter_choices(session).regions,
         keys=KEYS,
+    )
+
+
+@router.get("/agent/gaps", response_class=HTMLResponse)
+def gap_reports(request: Request, session: SessionDep) -> HTMLResponse:
+    return render(
+        request,
+        "console/gaps.html",
+        nav="agent",
+        departments=filter_choices(session).departments,
+        states=[(state.value, label) for state, label in STATE_LABELS.items()],
     )

@@ -425,6 +425,14 @@ def test_zero_results_are_listed_for_managers_grouped(env: Env, client: TestClie
     assert [r["query"] for r in data["recent"][:2]] == ["zzkw 木星签证", "QQXZ 火星签证"]
 
 
+def test_prefixes_typed_on_the_way_are_not_gaps(client: TestClient, auth: Headers) -> None:
+    for q in ("qqxy", "qqxy 土", "qqxy 土星", "qqxy 土星签证"):  # instant search: one request per keystroke
+        assert client.get("/api/search", params={"q": q}).json()["total"] == 0
+    top = client.get("/api/zero-results", headers=auth("manager")).json()["top"]
+    typed = [row["normalized"] for row in top if row["normalized"].startswith("qqxy")]
+    assert typed == ["qqxy土星签证"]
+
+
 @pytest.mark.parametrize(("who", "status"), [("agent-sz", 403), ("specialist-szga", 403), (None, 401)])
 def test_zero_results_are_for_managers(
     client: TestClient, auth: Headers, who: str | None, status: int

@@ -170,3 +170,46 @@ def test_entry_text_is_never_markup(page: Any, live: Any, tmp_path: Any) -> None
     page.wait_for_function("document.getElementById('pane').dataset.entry === 'XSS-CONSOLE-1'")
     assert page.locator("#pane-answer").inner_text() == f"<img src=x onerror=alert(1)>{hostile}"
     assert page.locator("#pane script, #pane img").count() == 0
+
+
+def test_manager_assigns_and_department_closes_gap_reports(page: Any, live: Any, screenshot: Any) -> None:
+    agent = login(page, live, "agent-nj", "demo-pass-1")
+    made = httpx.post(
+        live.url("/api/gap-reports"),
+        json={"kind": "missing", "query": "医保异地备案", "detail": "没有医保异地备案线上办理的说明"},
+        headers=agent,
+        timeout=30,
+    ).json()
+    httpx.get(live.url("/api/search"), params={"q": "qqxz 木星签证"}, timeout=10)
+    login(page, live, "manager", "demo-pass-4")
+    page.goto("/agent/gaps")
+    page.select_option("#gaps-state", "")
+    card = page.locator(f"#gaps-list li[data-id='{made['id']}']")
+    card.wait_for()
+    assert "医保异地备案" in card.inner_text()
+    page.locator("#zero-section").wait_for()
+    assert "qqxz 木星签证" in page.locator("#zero-rows").inner_text()
+    card.locator("select[name=department]").select_option("南京市医疗保障局")
+    card.get_by_role("button", name="分派").click()
+    page.wait_for_function(
+        "id => (document.querySelector(`#gaps-list li[data-id='${id}']`) || {}).textContent"
+        "?.includes('承办部门：南京市医疗保障局')",
+        arg=str(made["id"]),
+    )
+    screenshot(page, "agent-gap-reports")
+
+    login(page, live, "specialist-njyb", "demo-pass-2")
+    page.goto("/agent/gaps")
+    card = page.locator(f"#gaps-list li[data-id='{made['id']}']")
+    card.wait_for()
+    assert page.locator("#zero-section").is_hidden()
+    card.get_by_role("button", name="关闭").click()
+    card.locator(".field-error, .form-error").wait_for()  # the reason is required: the API's message
+    card.get_by_label("关闭原因").fill("已新增医保异地备案条目")
+    card.get_by_role("button", name="关闭").click()
+    page.wait_for_function(
+        "id => !document.querySelector(`#gaps-list li[data-id='${id}']`)", arg=str(made["id"])
+    )  # the default filter shows open reports only
+    closed = httpx.get(live.url(f"/api/gap-reports/{made['id']}"), headers=agent, timeout=10).json()
+    assert closed["state"] == "closed" and closed["close_reason"] == "已新增医保异地备案条目"
+    assert [h["action"] for h in closed["history"]] == ["report", "assign", "close"]
