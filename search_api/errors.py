@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opensearchpy.exceptions import OpenSearchException
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.opensearch_client import translate as translate_engine_error
@@ -91,9 +92,18 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503
         )
 
+    @app.exception_handler(PoolTimeout)
+    async def _db_busy(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy for pool_timeout (records.db): as unavailable as down.
+        log.warning("database connection pool exhausted: %s", exc)
+        return JSONResponse(
+            error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503
+        )
+
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
+        # InterfaceError: the driver found its connection already closed (the server went away).
+        if exc.connection_invalidated or isinstance(exc, InterfaceError):
             return JSONResponse(
                 error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503
             )
