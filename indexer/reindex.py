@@ -75,7 +75,7 @@ def rebuild(
     with Session(db_engine) as session:
         high_water = session.exec(select(func.max(Outbox.seq))).one() or 0
         ids = searchable_ids(session, clock.today())
-        answers = _published_answers(session)
+        answers = published_answers(session)
     total = len(ids) + len(answers)
     if progress:
         progress(0, total)
@@ -118,12 +118,12 @@ def rebuild(
     with layout.LayoutLock(root):
         layout.switch(root, target)
         index_state.record_index_build(root, analyzer)
-    requeued = _requeue_since(db_engine, high_water)
+    requeued = requeue_since(db_engine, high_water)
     layout.remove_old(root, settings.index_name)
     return RebuildResult(done, target, time.perf_counter() - started, requeued)
 
 
-def _published_answers(session: Session) -> list[str]:
+def published_answers(session: Session) -> list[str]:
     """Question numbers of published desk answers (doc_type "answer"), when the desk exists."""
     try:
         from records.desk.index_docs import published_numbers
@@ -140,7 +140,7 @@ def _flush(engine: TantivyEngine, item: tuple[list[IndexDoc], Any]) -> int:
     return len(docs)
 
 
-def _requeue_since(db_engine: Engine, high_water: int) -> int:
+def requeue_since(db_engine: Engine, high_water: int) -> int:
     """Changes that arrived during the rebuild went to the old directory: replay them."""
     with Session(db_engine) as session:
         result = session.exec(  # type: ignore[call-overload]

@@ -1,4 +1,4 @@
-"""``hotline reindex``: a rich progress bar around indexer.reindex.rebuild."""
+"""``hotline reindex``: a rich progress bar around the embedded rebuild or the cluster alias swap."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from search_api.settings import Settings
 def run_reindex(settings: Settings, engine: Engine) -> None:
     """Build a fresh index from the store and switch to it; prints how many entries went in.
 
-    The callback matches indexer.reindex.rebuild's ``progress(done, total)``.
+    Embedded: a new index directory and an atomic CURRENT switch (indexer.reindex.rebuild).
+    Cluster: a new ``<alias>-v1-<timestamp>`` index and one atomic alias swap
+    (indexer.opensearch_reindex.rebuild_cluster). Both call ``progress(done, total)``.
     """
     from analyzers.pipeline import Analyzer
-    from indexer.reindex import rebuild
 
     analyzer = Analyzer(settings.dictionary_dir, poll_seconds=None)  # one-off: no file watching
     columns = (TextColumn("重建索引"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -25,5 +26,12 @@ def run_reindex(settings: Settings, engine: Engine) -> None:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = rebuild(engine, settings, analyzer, progress)
+        if settings.embedded_search:
+            from indexer.reindex import rebuild
+
+            result: object = rebuild(engine, settings, analyzer, progress)
+        else:
+            from indexer.opensearch_reindex import rebuild_cluster
+
+            result = rebuild_cluster(engine, settings, analyzer, progress)
     console.print(f"索引已重建并切换：{result}")
