@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -86,7 +88,7 @@ public final class DevCluster {
             return EXIT_START_FAILED;
         }
         reportHealth(runner, options, started);
-        return awaitShutdown(runner, closed, stopping);
+        return awaitShutdown(runner, options, closed, stopping);
     }
 
     /**
@@ -110,10 +112,11 @@ public final class DevCluster {
     }
 
     /** Waits for SIGTERM/SIGINT; exits on its own if every node has closed without one. */
-    private static int awaitShutdown(final OpenSearchRunner runner, final CountDownLatch closed,
-            final AtomicBoolean stopping) {
+    private static int awaitShutdown(final OpenSearchRunner runner, final ClusterOptions options,
+            final CountDownLatch closed, final AtomicBoolean stopping) {
         try {
             while (!closed.await(1, TimeUnit.SECONDS)) {
+                stopRequestedNodes(runner, options);
                 // Nodes closing because the hook is closing them is the normal way out, not a failure.
                 if (!stopping.get() && runner.isClosed()) {
                     System.err.println("[devcluster] FAILED: all nodes closed without a shutdown request");
@@ -124,6 +127,28 @@ public final class DevCluster {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Closes node N when a file {@code control/stop-node-N} appears under the cluster's base dir
+     * (the file is removed first). Why: every node lives in this one JVM, so a fault test cannot
+     * kill one node's process; closing the node drops its HTTP and transport ports like a crash
+     * would (the other nodes see it leave and promote replicas).
+     */
+    private static void stopRequestedNodes(final OpenSearchRunner runner, final ClusterOptions options) {
+        for (int n = 1; n <= options.nodes(); n++) {
+            final Path request = options.baseDir().resolve("control").resolve("stop-node-" + n);
+            if (!Files.exists(request)) {
+                continue;
+            }
+            try {
+                Files.deleteIfExists(request);
+                runner.getNode(n - 1).close();
+                System.out.println("[devcluster] STOPPED node " + ClusterOptions.nodeName(n) + " on request");
+            } catch (final IOException | RuntimeException e) {
+                System.err.println("[devcluster] could not stop node " + n + ": " + e);
+            }
+        }
     }
 
     /** Settings every node gets; the runner only fills in what we leave unset. */
