@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, type_coerce
 from sqlmodel import Session, col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from records.clock import Clock
 from records.frontdesk.common import local_iso, now_utc, optional_text, public_entry
@@ -78,9 +79,9 @@ def counts_per_entry(session: Session, timezone: str) -> list[dict[str, Any]]:
         select(
             Citation.entry_id,
             func.count(),
-            type_coerce(func.max(Citation.created_at), col(Citation.created_at).type),
+            type_coerce(func.max(Citation.created_at), UTCDateTime()),
         )
-        .group_by(Citation.entry_id)
+        .group_by(col(Citation.entry_id))
         .order_by(func.count().desc(), col(Citation.entry_id))
         .limit(LIST_LIMIT)
     ).all()

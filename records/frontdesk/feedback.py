@@ -74,7 +74,7 @@ def feedback_summary(session: Session, entry: Entry, timezone: str) -> dict[str,
         session.exec(
             select(EntryFeedback.helpful, func.count())
             .where(EntryFeedback.entry_id == entry.id)
-            .group_by(EntryFeedback.helpful)
+            .group_by(col(EntryFeedback.helpful))
         ).all()
     )
     comments = session.exec(
