@@ -40,11 +40,14 @@ def test_search_filter_entry_tabs_and_helpful(phone_page: Any, live: Any, screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(page, "citizen-results-375")
 
-    # Choosing a filter re-runs the search (citizen.js), and the choice stays selected.
+    # Filters are folded on a phone; choosing one re-runs the search and stays selected.
+    expect(page.locator("select[name=region]")).to_be_hidden()
+    page.locator("#filter-box summary").click()
     with page.expect_navigation():
         page.select_option("select[name=region]", "江苏省/苏州市")
     assert "region=" in page.url
     expect(page.locator("select[name=region]")).to_have_value("江苏省/苏州市")
+    expect(page.locator("#filter-box summary")).to_contain_text("已选 1 项")
     first = page.locator("ol.results li.result h2 a").first
     title = first.inner_text()
     first.click()
@@ -79,7 +82,10 @@ def test_search_filter_entry_tabs_and_helpful(phone_page: Any, live: Any, screen
     assert row is not None and row.helpful is True and row.comment == "写得很清楚，谢谢"
 
 
-def test_entry_page_on_a_desktop(page: Any, screenshot: Any) -> None:
+def test_results_and_entry_on_a_desktop(page: Any, screenshot: Any) -> None:
+    page.goto("/search?q=" + "医保")
+    expect(page.locator("select[name=theme]")).to_be_visible()  # filters open on a wide screen
+    screenshot(page, "citizen-results-desktop")
     page.goto("/entries/DEMO-001#interpretation")
     expect(page.locator("#panel-interpretation")).to_be_visible()
     expect(page.locator("#panel-original")).to_be_hidden()

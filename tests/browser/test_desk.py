@@ -65,10 +65,7 @@ def test_typing_shows_existing_answers_and_submit_gives_a_number(phone_page: Any
     page.select_option("#ask-region", "江苏省/苏州市")
     screenshot(page, "desk-ask-live-matches-375")
 
-    page.locator("#ask-submit").click()
-    expect(page.locator("#ask-result")).to_be_visible()
-    number = page.locator("#ask-number").inner_text()
-    assert NUMBER.match(number), number
+    number = submit(page)
     expect(page.locator("#ask-form")).to_be_hidden()
     expect(page.locator("#ask-result-list li").first).to_be_visible()
     screenshot(page, "desk-submitted-375")
@@ -78,6 +75,22 @@ def test_typing_shows_existing_answers_and_submit_gives_a_number(phone_page: Any
     page.wait_for_url(f"**/questions/{number}")
     expect(page.locator("#question-text")).to_have_text("身份证丢了怎么补办")
     expect(page.locator("#question-state")).to_contain_text("已受理")
+
+
+def test_an_existing_answer_can_close_the_question(page: Any, live: Any) -> None:
+    """问一查多: the asker says a shown answer solved it; the question is closed without department work."""
+    page.goto("/ask")
+    page.fill("#ask-text", "第一次办身份证需要带什么材料")
+    number = submit(page)
+    first = page.locator("#ask-result-list li.match").first
+    doc_id = first.get_attribute("data-doc-id")
+    first.get_by_role("button", name="这个答案解决了我的问题").click()
+    expect(page.locator("#ask-resolved")).to_be_visible()
+    expect(page.locator("#ask-result-list button.resolve")).to_have_count(0)
+    view = httpx.get(live.url(f"/api/questions/{number}"), timeout=10).json()
+    assert view["state"] == "resolved_by_existing" and view["resolved_by"] == doc_id
+    page.goto(f"/questions/{number}")
+    expect(page.locator("#question-state")).to_contain_text("已通过现有答案解决")
 
 
 @pytest.mark.parametrize(

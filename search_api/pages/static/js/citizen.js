@@ -1,5 +1,5 @@
 /* 热线百科 — citizen pages. Everything here is an enhancement: the pages work without it.
- *   - filters: changing a select re-runs the search (no extra button press on a phone);
+ *   - filters: folded on phones, open on wide screens; changing one re-runs the search;
  *   - entry page: 原文/解读/问答 become tabs (all three sections are in the HTML);
  *   - "这条信息对您有帮助吗？": sent through the JSON API without leaving the page.
  */
@@ -10,6 +10,9 @@
   function enhanceFilters() {
     var form = document.getElementById("search-form");
     if (!form) return;
+    var box = document.getElementById("filter-box");
+    // Folded on a phone (the results come first); a wide screen has room to show them.
+    if (box && window.matchMedia("(min-width: 640px)").matches) box.open = true;
     Array.prototype.forEach.call(form.querySelectorAll("select"), function (select) {
       select.addEventListener("change", function () {
         if (form.elements.q.value.trim()) form.submit();

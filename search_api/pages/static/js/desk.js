@@ -1,6 +1,7 @@
 /* 热线百科 — question desk (晓苏问答). Enhancements only; the form also works as a plain POST.
  *   /ask: while the citizen types (debounced 250 ms) existing answers appear (POST /api/ask);
- *         submitting goes through POST /api/questions and shows the number and the matches here.
+ *         submitting goes through POST /api/questions and shows the number and the matches here,
+ *         each with "这个答案解决了我的问题" (POST /api/questions/{number}/resolved-by).
  *   /questions/{number}: the asker's own unpublished question text (kept token) is filled in.
  */
 (function () {
@@ -10,17 +11,40 @@
   var TOKEN_PREFIX = "hotline.question:";
   var DEBOUNCE_MS = 250;
 
-  function matchList(list, matches, deskNumber) {
+  /* Fill ``list`` with matches; ``resolve(docId, button)`` (optional) adds "this solved it" buttons. */
+  function matchList(list, matches, deskNumber, resolve) {
     list.textContent = "";
     matches.forEach(function (m) {
       var id = m.doc_id || m.entry_id;
       var url = (deskNumber.test(id) ? "/questions/" : "/entries/") + encodeURIComponent(id);
       var answer = String(m.answer || "");
-      list.appendChild(el("li", { className: "match" },
+      var solved = resolve ? el("button", { type: "button", className: "secondary small resolve" },
+        "这个答案解决了我的问题") : null;
+      if (solved) solved.addEventListener("click", function () { resolve(id, solved); });
+      list.appendChild(el("li", { className: "match", "data-doc-id": id },
         el("p", { className: "q" }, el("a", { href: url }, m.question),
           m.same_question ? [" ", el("span", { className: "badge ok" }, "同类问题")] : null),
-        el("p", { className: "a" }, answer.length > 160 ? answer.slice(0, 160) + "…" : answer)));
+        el("p", { className: "a" }, answer.length > 160 ? answer.slice(0, 160) + "…" : answer),
+        solved));
     });
+  }
+
+  /* 问一查多: the asker closes their question with an existing answer (no department work). */
+  function resolver(number, citizenToken) {
+    return function (docId, button) {
+      var box = document.getElementById("ask-result");
+      var buttons = box.querySelectorAll("button.resolve");
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+      H.api("/api/questions/" + encodeURIComponent(number) + "/resolved-by", {
+        method: "POST", body: { doc_id: docId, citizen_token: citizenToken }
+      }).then(function () {
+        Array.prototype.forEach.call(buttons, function (b) { b.remove(); });
+        document.getElementById("ask-resolved").classList.remove("hidden");
+      }, function (err) {
+        Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+        button.parentNode.appendChild(el("div", { className: "field-error", role: "alert" }, err.message));
+      });
+    };
   }
 
   function enhanceAskForm() {
@@ -80,7 +104,8 @@
         document.getElementById("ask-number").textContent = done.number;
         document.getElementById("ask-number-link").setAttribute("href", "/questions/" + encodeURIComponent(done.number));
         var matches = done.matches || [];
-        matchList(document.getElementById("ask-result-list"), matches, deskNumber);
+        matchList(document.getElementById("ask-result-list"), matches, deskNumber,
+          resolver(done.number, done.citizen_token));
         document.getElementById("ask-result-matches").classList.toggle("hidden", matches.length === 0);
         document.getElementById("ask-result").classList.remove("hidden");
       }, function (err) {
