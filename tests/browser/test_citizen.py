@@ -16,6 +16,8 @@ from records.models import Entry
 
 pytestmark = pytest.mark.browser
 
+PHONE = {"width": 375, "height": 812}
+
 
 def test_home_page_shows_the_search_box_and_theme_collections(phone_page: Any, screenshot: Any) -> None:
     phone_page.goto("/")
@@ -104,3 +106,24 @@ def test_markup_in_an_entry_shows_as_text_and_never_runs(page: Any, live: Any, t
     expect(page.locator("#panel-qa .q")).to_have_text("问：加急<script>alert(3)</script>怎么办？")
     assert page.evaluate("document.querySelectorAll('main script, main img').length") == 0
     # the page fixture fails the test if any dialog opened or any script error happened
+
+
+def test_pages_work_with_javascript_off(browser: Any, live: Any, screenshot: Any) -> None:
+    """Search, read all three sections and rate an entry with scripts disabled."""
+    context = browser.new_context(java_script_enabled=False, base_url=live.base_url, viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_role("searchbox").fill("新生儿落户")
+        page.get_by_role("button", name="搜索").click()
+        page.wait_for_url("**/search?**")
+        page.locator("ol.results li.result h2 a").first.click()
+        for panel in ("#panel-original", "#panel-interpretation", "#panel-qa"):
+            expect(page.locator(panel)).to_be_visible()
+        expect(page.locator("[role=tablist]")).to_be_hidden()  # tabs are an enhancement only
+        screenshot(page, "citizen-entry-no-js-375")
+        page.get_by_role("button", name="没帮助").click()
+        expect(page.locator("#helpful .notice")).to_have_text("感谢您的反馈！")
+        assert "feedback=thanks" in page.url
+    finally:
+        context.close()
