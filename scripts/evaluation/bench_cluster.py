@@ -1,0 +1,260 @@
+"""Cluster figures for ``scripts/bench --engine opensearch --url URL`` (printed, never asserted).
+
+What it measures, on one running OpenSearch (1 node for the issue's figures):
+- a full alias-swap reindex (``indexer.opensearch_reindex.rebuild_cluster``) of every entry in the
+  store: total seconds, and the bulk phase's entries/s end to end (store read, jieba analysis in a
+  process pool, bulk requests, refresh);
+- ``/api/search`` on ``hotline serve --workers N`` against that index, one client and C clients,
+  next to the very same search bodies sent straight to OpenSearch with opensearch-py (recorded
+  from the engine's own query builder), so the service's overhead is the ratio of the two.
+
+Both load generators are the same Python threads (httpx for the API, opensearch-py for the raw
+DSL), so client-side cost is alike on both sides of the ratio.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from evaluation import loadgen, machine, querymix
+from evaluation.server import Server, hotline
+from evaluation.store import pending_outbox
+
+HERE = Path(__file__).resolve().parents[1]
+DSL_QUERIES = 400
+ONE_CLIENT_REQUESTS = 300
+
+
+def log(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """SQLite's online backup: a consistent copy even if the source is open elsewhere."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def prepare_store(data_dir: Path, entries: int, seed: int, prepare: Callable[..., dict[str, Any]]) -> None:
+    """Reuse the embedded bench's imported store when there is one (importing 100k takes minutes)."""
+    if (data_dir / "hotline.db").is_file():
+        return
+    embedded = Path(f"/tmp/hotline-bench-{entries}")
+    marker = embedded / "bench.json"
+    if marker.is_file() and f'"entries": {entries}' in marker.read_text():
+        log(f"copying the store of {embedded}")
+        copy_store(embedded / "hotline.db", data_dir / "hotline.db")
+        return
+    prepare(data_dir, entries, seed)
+
+
+def timed_reindex(data_dir: Path, url: str, index: str) -> dict[str, Any]:
+    from analyzers.pipeline import Analyzer
+    from indexer.opensearch_reindex import rebuild_cluster
+    from records.db import make_engine
+    from search_api.settings import Settings
+
+    settings = Settings(data_dir=data_dir, search_url=url, index_name=index)
+    db = make_engine(settings.effective_database_url)
+    marks: dict[str, float] = {}
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        marks.setdefault("first", now)
+        marks["last"] = now
+        marks["total"] = total
+
+    try:
+        result = rebuild_cluster(db, settings, Analyzer(poll_seconds=None), progress)
+    finally:
+        db.dispose()
+    bulk_seconds = marks["last"] - marks["first"]
+    return {
+        "documents": result.documents,
+        "seconds": result.seconds,
+        "bulk_seconds": bulk_seconds,
+        "per_second": result.documents / bulk_seconds if bulk_seconds else float("nan"),
+        "index": result.index,
+    }
+
+
+def recorded_dsl(url: str, index: str, mix: querymix.Mix, today: date) -> list[list[dict[str, Any]]]:
+    """The search bodies our engine sends per query (second run: its term statistics are cached)."""
+    from analyzers.pipeline import Analyzer
+    from indexer.engine import SearchRequest
+    from indexer.opensearch_engine import OpenSearchEngine
+
+    engine = OpenSearchEngine(url, Analyzer(poll_seconds=None), index_name=index)
+    calls: list[dict[str, Any]] = []
+    original = engine.client.search
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("index") == index:
+            calls.append(kwargs["body"])
+        return original(*args, **kwargs)
+
+    engine.client.search = recording  # type: ignore[method-assign]
+    out = []
+    for q, region in mix.searches[:DSL_QUERIES]:
+        request = SearchRequest(q=q, today=today, region=region)
+        engine.search(request)
+        calls.clear()
+        engine.search(request)
+        out.append(list(calls))
+    engine.close()
+    return out
+
+
+def _load(calls: list[Callable[[], bool]], clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` threads, each one request at a time, cycling through ``calls`` for ``seconds``."""
+    millis: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker(offset: int) -> None:
+        nonlocal errors
+        mine, failed, i = [], 0, offset
+        while time.perf_counter() < deadline:
+            i = (i + 1) % len(calls)
+            started = time.perf_counter()
+            try:
+                ok = calls[i]()
+            except Exception:  # noqa: BLE001 - counted
+                ok = False
+            if ok:
+                mine.append((time.perf_counter() - started) * 1000)
+            else:
+                failed += 1
+        with lock:
+            millis.extend(mine)
+            errors += failed
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(n * 37,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "requests": len(millis),
+        "errors": errors,
+        "per_second": len(millis) / elapsed,
+        "p50": loadgen.percentile(millis, 0.5),
+        "p95": loadgen.percentile(millis, 0.95),
+    }
+
+
+def measure_search(
+    base: str, url: str, index: str, mix: querymix.Mix, clients: int, seconds: float
+) -> dict[str, Any]:
+    from opensearchpy import OpenSearch
+
+    dsl = recorded_dsl(url, index, mix, date.today())
+    raw_client = OpenSearch(url.split(","), timeout=10, pool_maxsize=max(clients, 10))
+    api_clients = threading.local()
+
+    def api_call(path: str) -> Callable[[], bool]:
+        def call() -> bool:
+            client = getattr(api_clients, "client", None)
+            if client is None:
+                client = api_clients.client = httpx.Client(base_url=base, timeout=10)
+            return bool(client.get(path).status_code == 200)
+
+        return call
+
+    def raw_call(bodies: list[dict[str, Any]]) -> Callable[[], bool]:
+        def call() -> bool:
+            for body in bodies:
+                raw_client.search(index=index, body=body)
+            return True
+
+        return call
+
+    paths = mix.search_paths()[:DSL_QUERIES]
+    api_calls = [api_call(p) for p in paths]
+    raw_calls = [raw_call(b) for b in dsl]
+    results: dict[str, Any] = {"queries": len(paths), "bodies_per_search": sum(map(len, dsl)) / len(dsl)}
+    for name, calls in (("api", api_calls), ("raw", raw_calls)):
+        for call in calls[:100]:  # warm-up
+            call()
+        results[f"{name}_1"] = _load(calls[:ONE_CLIENT_REQUESTS], 1, min(seconds, 10))
+        results[f"{name}_{clients}"] = _load(calls, clients, seconds)
+    return results
+
+
+def run(args: Any, prepare: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    url = args.url or os.environ.get("SEARCH_URL", "")
+    if not url:
+        raise SystemExit("--engine opensearch needs --url (or SEARCH_URL) of a running cluster")
+    data_dir = args.data_dir or Path(f"/tmp/hotline-bench-{args.entries}-cluster")
+    index = args.index_name
+    prepare_store(data_dir, args.entries, args.seed, prepare)
+    hotline(data_dir, "migrate")  # a copied store may predate the newest migration
+    results: dict[str, Any] = {"machine": machine.describe(), "entries": args.entries, "url": url}
+    log("timing the alias-swap reindex")
+    results["reindex"] = timed_reindex(data_dir, url, index)
+    os.environ.update({"SEARCH_URL": url, "INDEX_NAME": index})  # inherited by hotline serve
+    server = Server(data_dir, args.workers, data_dir / "bench-serve.log")
+    try:
+        server.wait_ready()
+        from records.db import make_engine
+
+        db = make_engine(f"sqlite:///{data_dir / 'hotline.db'}")
+        while pending_outbox(db):
+            time.sleep(0.5)
+        db.dispose()
+        mix = querymix.build(querymix.load_generator(HERE / "gen_synthetic"), 2000)
+        log(f"/api/search vs raw DSL, 1 and {args.clients} clients, {args.duration} s each")
+        results["search"] = measure_search(server.base, url, index, mix, args.clients, args.duration)
+    finally:
+        server.stop()
+    results["machine"]["load_after"] = machine.load_average()
+    return results
+
+
+def table(results: dict[str, Any], workers: int) -> str:
+    rows = ["| figure | measured | target | |", "| --- | --- | --- | --- |"]
+    r = results["reindex"]
+    rate, total = r["per_second"], r["seconds"]
+    rows.append(
+        f"| bulk indexing, end to end (store → analysis pool → bulk), {r['documents']:,} entries "
+        f"| {rate:,.0f} entries/s ({r['bulk_seconds']:.1f} s) | ≥ 1,500/s | {_verdict(rate >= 1500)} |"
+    )
+    rows.append(
+        f"| full alias-swap reindex (rebuild_cluster) | {total:.1f} s | ≤ 180 s | {_verdict(total <= 180)} |"
+    )
+    s = results["search"]
+    clients = max(int(k.split("_")[1]) for k in s if k.startswith("api_"))
+    for n in (1, clients):
+        api, raw = s[f"api_{n}"], s[f"raw_{n}"]
+        ratio = api["p50"] / raw["p50"] if raw["p50"] else float("nan")
+        label = f"{n} client{'s' if n > 1 else ''}"
+        rows.append(
+            f"| `/api/search` {label} (serve --workers {workers}): p50 / p95, searches/s, errors "
+            f"| {api['p50']:.1f} / {api['p95']:.1f} ms, {api['per_second']:.0f}/s, {api['errors']} | | |"
+        )
+        rows.append(
+            f"| same DSL straight to OpenSearch (opensearch-py), {label}: p50 / p95, searches/s, errors "
+            f"| {raw['p50']:.1f} / {raw['p95']:.1f} ms, {raw['per_second']:.0f}/s, {raw['errors']} | | |"
+        )
+        rows.append(f"| overhead at p50, {label} | {ratio:.2f}× raw | ≤ 1.3× | {_verdict(ratio <= 1.3)} |")
+    return "\n".join(rows)
+
+
+def _verdict(ok: bool) -> str:
+    return "meets" if ok else "SHORT"
