@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,19 +20,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from stacks import TestStack
 
 from records.clock import FixedClock
 from records.db import make_engine
 from records.frontdesk.models import Citation, EntryFeedback, GapReport
 from records.migrate import upgrade
-from records.models import AuditLog, Department, User, ZeroResultQuery
+from records.models import AuditLog, Department, Entry, User, ZeroResultQuery
 from search_api.app import create_app
 from search_api.demo import load_demo
 from search_api.security import create_access_token
 from search_api.settings import Settings
 
 START = datetime(2026, 6, 1, 2, 0, 0)  # 10:00 Beijing time
-SUZHOU_ENTRY = "DEMO-002"  # filled in by the fixture from the demo data (苏州市公安局)
 _minutes = itertools.count(0, 5)
 Headers = Callable[[str], dict[str, str]]
 
@@ -46,15 +47,17 @@ class Env:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+def env(tmp_path_factory: pytest.TempPathFactory, test_stack: TestStack) -> Iterator[Env]:
+    """One store with the demo data and one running app per module, on the run's stack."""
     data_dir = tmp_path_factory.mktemp("frontdesk") / "data"
     data_dir.mkdir()
-    settings = Settings(
-        environment="test",
-        data_dir=data_dir,
-        indexer_poll_seconds=0.05,
-        secret_key="frontdesk-tests-secret-key-with-32-bytes",
-    )
+    with test_stack.scoped(
+        data_dir, indexer_poll_seconds=0.05, secret_key="frontdesk-tests-secret-key-with-32-bytes"
+    ) as settings:
+        yield from _env(settings, data_dir)
+
+
+def _env(settings: Settings, data_dir: Path) -> Iterator[Env]:
     upgrade(settings.effective_database_url)
     db = make_engine(settings.effective_database_url)
     clock = FixedClock(START)
@@ -62,8 +65,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     assert not result.import_report.errors
     entries: dict[str, str] = {}
     with Session(db) as session:
-        from records.models import Entry
-
         for entry, dept in session.exec(
             select(Entry, Department).where(Entry.department_id == Department.id)
         ):
