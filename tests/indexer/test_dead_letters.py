@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from typing import Any
 
 import pytest
@@ -177,3 +179,37 @@ def test_unreachable_engine_keeps_rows_pending_with_growing_backoff(
     with Session(db) as session:
         state = backlog(session, clock)
     assert (state.pending, state.dead_letters, state.oldest_age_seconds) == (3, 0, 90.0)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_OPENSEARCH_URL"), reason="set TEST_OPENSEARCH_URL")
+def test_real_cluster_rejection_becomes_dead_letter(db: Engine, analyzer: Any, clock: FixedClock) -> None:
+    """OpenSearch refuses a keyword term over 32 KB ("immense term"): only that entry is set aside."""
+    from indexer.opensearch_engine import OpenSearchEngine
+
+    engine = OpenSearchEngine(
+        os.environ["TEST_OPENSEARCH_URL"], analyzer, index_name=f"dead-{uuid.uuid4().hex[:12]}"
+    )
+    try:
+        for i in range(4):
+            publish(db, f"OK{i}", f"公积金贷款第{i}项")
+        publish(db, "BAD", "公积金贷款（主题过长）", theme="住" * 12_000)  # 36,000 bytes in one keyword
+        worker = OutboxWorker(db, engine, analyzer, clock)
+        result = worker.drain_once()
+        assert (result.indexed, result.dead, result.failed) == (4, 1, False)
+        with Session(db) as session:
+            [letter], _ = list_dead(session)
+        assert letter.doc_id == "BAD" and "immense term" in letter.reason
+        assert engine.search(SearchRequest(q="公积金贷款", today=clock.today())).total == 4
+        with Session(db) as session:  # the operator shortens the theme, then requeues
+            from records.models import Theme
+
+            theme = session.exec(select(Theme).where(col(Theme.name).startswith("住住"))).one()
+            theme.name = "住房公积金"
+            session.add(theme)
+            requeue(session, clock, actor=None)
+            session.commit()
+        assert worker.drain_once().indexed == 1
+        assert engine.search(SearchRequest(q="公积金贷款", today=clock.today())).total == 5
+    finally:
+        engine.admin.drop()
+        engine.close()
