@@ -127,3 +127,20 @@ def test_pages_work_with_javascript_off(browser: Any, live: Any, screenshot: Any
         assert "feedback=thanks" in page.url
     finally:
         context.close()
+
+
+def test_suggestions_while_typing_pinyin_initials(phone_page: Any, screenshot: Any) -> None:
+    page = phone_page
+    page.goto("/")
+    page.get_by_role("searchbox").press_sequentially("sfz", delay=40)
+    first = page.locator("#suggestions a").first
+    expect(first).to_be_visible()
+    expect(first).to_contain_text("身份证")
+    screenshot(page, "citizen-suggestions-375")
+    page.get_by_role("searchbox").press("ArrowDown")
+    expect(first).to_be_focused()
+    chosen = first.inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?**")
+    expect(page.get_by_role("searchbox")).to_have_value(chosen)
+    expect(page.locator("#suggestions")).to_be_hidden()

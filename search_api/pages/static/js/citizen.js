@@ -1,4 +1,5 @@
 /* 热线百科 — citizen pages. Everything here is an enhancement: the pages work without it.
+ *   - search box: suggestions while typing (GET /api/suggest; pinyin initials work too);
  *   - filters: folded on phones, open on wide screens; changing one re-runs the search;
  *   - entry page: 原文/解读/问答 become tabs (all three sections are in the HTML);
  *   - "这条信息对您有帮助吗？": sent through the JSON API without leaving the page.
@@ -18,6 +19,51 @@
         if (form.elements.q.value.trim()) form.submit();
       });
     });
+  }
+
+  function enhanceSuggestions() {
+    var form = document.getElementById("search-form");
+    var list = document.getElementById("suggestions");
+    if (!form || !list) return;
+    var box = form.elements.q;
+    var sequence = 0;
+
+    function hide() { list.classList.add("hidden"); }
+    function show(items) {
+      list.textContent = "";
+      items.forEach(function (text) {
+        list.appendChild(H.el("li", null, H.el("a", { href: "/search?q=" + encodeURIComponent(text) }, text)));
+      });
+      list.classList.toggle("hidden", items.length === 0);
+    }
+    var lookUp = H.debounce(function () {
+      var q = box.value.trim();
+      var mine = ++sequence;
+      if (!q) { hide(); return; }
+      H.api("/api/suggest?size=6&q=" + encodeURIComponent(q)).then(function (data) {
+        if (mine === sequence && document.activeElement === box) show((data && data.suggestions) || []);
+      }, hide);
+    }, 200);
+
+    box.addEventListener("input", lookUp);
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") hide();
+      if (e.key === "ArrowDown" && !list.classList.contains("hidden")) {
+        e.preventDefault();
+        list.querySelector("a").focus();
+      }
+    });
+    list.addEventListener("keydown", function (e) {
+      var links = Array.prototype.slice.call(list.querySelectorAll("a"));
+      var i = links.indexOf(document.activeElement);
+      if (e.key === "ArrowDown" && i < links.length - 1) { e.preventDefault(); links[i + 1].focus(); }
+      if (e.key === "ArrowUp") { e.preventDefault(); (i > 0 ? links[i - 1] : box).focus(); }
+      if (e.key === "Escape") { hide(); box.focus(); }
+    });
+    form.addEventListener("focusout", function () {
+      window.setTimeout(function () { if (!form.contains(document.activeElement)) hide(); }, 150);
+    });
+    form.addEventListener("submit", function () { sequence++; hide(); });
   }
 
   function enhanceTabs() {
@@ -79,6 +125,7 @@
     });
   }
 
+  enhanceSuggestions();
   enhanceFilters();
   enhanceTabs();
   enhanceFeedback();
