@@ -213,3 +213,25 @@ def test_manager_assigns_and_department_closes_gap_reports(page: Any, live: Any,
     closed = httpx.get(live.url(f"/api/gap-reports/{made['id']}"), headers=agent, timeout=10).json()
     assert closed["state"] == "closed" and closed["close_reason"] == "已新增医保异地备案条目"
     assert [h["action"] for h in closed["history"]] == ["report", "assign", "close"]
+
+
+def test_pinyin_being_composed_is_not_searched(page: Any, live: Any) -> None:
+    """Typed through an input method: only the committed words are searched, not the pinyin."""
+    login(page, live, "agent-sz", "demo-pass-1")
+    page.goto("/agent")
+    page.evaluate(
+        "() => { window.__shown = []; const hits = document.getElementById('hits');"
+        " new MutationObserver(() => window.__shown.push(hits.dataset.query))"
+        ".observe(hits, {attributes: true, attributeFilter: ['data-query']}); }"
+    )
+    cdp = page.context.new_cdp_session(page)
+    for typed in ("s", "sh", "shen", "shenfen"):
+        cdp.send(
+            "Input.imeSetComposition",
+            {"text": typed, "selectionStart": len(typed), "selectionEnd": len(typed)},
+        )
+    page.wait_for_timeout(300)  # far longer than the debounce: a search of the pinyin would have run
+    page.keyboard.press("ArrowDown")  # the candidate list's key while composing, not the hit list's
+    cdp.send("Input.insertText", {"text": "身份"})
+    results_for(page, "身份")
+    assert page.evaluate("window.__shown") == ["身份"]

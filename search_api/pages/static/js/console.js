@@ -302,13 +302,16 @@
       return;
     }
     if (e.key === "/" && !typing(e.target)) { e.preventDefault(); box.focus(); box.select(); return; }
-    if (e.target !== box) return;
+    if (e.target !== box || e.isComposing) return; // the input method owns the keys while composing
     if (e.key === "ArrowDown") { e.preventDefault(); select(state.selected + 1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); select(state.selected - 1); }
-    else if (e.key === "Enter" && !e.isComposing) { e.preventDefault(); openHit(state.selected); }
+    else if (e.key === "Enter") { e.preventDefault(); openHit(state.selected); }
   });
 
-  box.addEventListener("input", H.debounce(search, DEBOUNCE_MS));
+  var searchSoon = H.debounce(search, DEBOUNCE_MS);
+  // Pinyin being composed is not the query yet: search when the input method commits the words.
+  box.addEventListener("input", function (e) { if (!e.isComposing) searchSoon(); });
+  box.addEventListener("compositionend", searchSoon);
   region.addEventListener("change", function () { region.dataset.touched = "1"; search(); });
   region.addEventListener("keydown", function (e) {
     if (e.key === "Enter") { e.preventDefault(); box.focus(); }
