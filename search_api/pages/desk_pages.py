@@ -17,6 +17,7 @@ from records.desk.matching import DESK_NUMBER
 from records.desk.validation import QUESTION_MAX_CHARS, QUESTION_MIN_CHARS
 from records.errors import AppError, NotFound
 from search_api.deps import ContextDep, SessionDep
+from search_api.pages.calls import route_data
 from search_api.pages.collections import filter_choices
 from search_api.pages.render import error_field, render, render_error
 from search_api.routes import desk as desk_api
@@ -69,7 +70,7 @@ def ask_submit(
         text=text[: desk_api.MAX_BODY_TEXT], region=region[:100] or None, contact=contact[:200] or None
     )
     try:
-        done = desk_api.submit(ctx, session, body, request)
+        done = route_data(desk_api.submit(ctx, session, body, request))
     except AppError as exc:
         session.rollback()
         context = _form_context(session, text, region, contact)
@@ -101,7 +102,7 @@ def question_page(
     if not DESK_NUMBER.match(number):
         return render_error(request, 404, "问题不存在", "问题编号格式不正确（形如 Q2026060100001）。")
     try:
-        view = desk_api.public_question(ctx, session, number, None)
+        view = route_data(desk_api.public_question(ctx, session, number, None))
     except NotFound:
         return render_error(request, 404, "问题不存在", f"没有编号为 {number} 的问题。")
     return render(
