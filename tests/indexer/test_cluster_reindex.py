@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from cli_env import use_settings
 from rows import publish, take_down
 from sqlalchemy.engine import Engine
 
@@ -122,13 +123,7 @@ def test_cli_reindex_in_cluster_mode(
 
     for i in range(3):
         publish(db, f"K{i}", f"护照办理{i}")
-    for name, value in (
-        ("DATA_DIR", cluster_settings.data_dir),
-        ("SECRET_KEY", cluster_settings.secret_key),
-        ("SEARCH_URL", OPENSEARCH_URL),
-        ("INDEX_NAME", cluster_settings.index_name),
-    ):
-        monkeypatch.setenv(name, str(value))
+    use_settings(monkeypatch, cluster_settings)
     first = CliRunner().invoke(cli_app, ["reindex"])
     assert first.exit_code == 0, first.output
     assert "索引已重建并切换：3 篇文档" in first.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from cli_env import use_settings
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -139,8 +140,7 @@ def test_dead_letter_routes_refuse(
 def test_cli_lists_and_requeues(
     api: TestClient, store: Engine, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SECRET_KEY", settings.secret_key)
+    use_settings(monkeypatch, settings)
     runner = CliRunner()
     empty = runner.invoke(cli_app, ["dead-letters"])
     assert empty.exit_code == 0 and "没有死信" in empty.output

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_env import use_settings
 from rows import publish, take_down
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -123,8 +124,7 @@ def test_dry_run_and_no_writer_only_report(
 
 def test_cli_reconcile_embedded(db: Engine, settings: Settings, analyzer: Analyzer, clock: FixedClock,
                                 monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # fmt: skip
-    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("SECRET_KEY", settings.secret_key)
+    use_settings(monkeypatch, settings, embedded=True)
     runner = CliRunner()
     for i in range(25):
         publish(db, f"C{i:02d}", f"居住证签注{i}")
