@@ -7,7 +7,6 @@ commit or a switched CURRENT by a cheap stat at most every ``refresh_seconds``.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
@@ -16,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
 import tantivy
 
 from analyzers import index_state
@@ -285,19 +285,19 @@ class TantivyEngine:
             total = _count(result)
             if total >= FEW_RESULTS:
                 break
-        terms = [t.text for t in analyzed.terms]
+        terms = tuple(dict.fromkeys(t.text for t in analyzed.terms))
         hits = [self._hit(searcher, score, address, terms) for score, address in result.hits]
         return SearchResult(request.q, total, _ms(started), hits)
 
     @staticmethod
     def _payload(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
         doc = searcher.doc(address)
-        payload: dict[str, Any] = json.loads(doc.get_first("payload") or b"{}")
+        payload: dict[str, Any] = orjson.loads(doc.get_first("payload") or b"{}")
         payload["id"] = doc.get_first("id")
         return payload
 
     def _hit(
-        self, searcher: tantivy.Searcher, score: float, address: tantivy.DocAddress, terms: list[str]
+        self, searcher: tantivy.Searcher, score: float, address: tantivy.DocAddress, terms: tuple[str, ...]
     ) -> SearchHit:
         p = self._payload(searcher, address)
         question = best_question(p["questions"], terms)

@@ -41,12 +41,21 @@ def _terms_in(text: str, terms: Iterable[str]) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+@lru_cache(maxsize=4096)
+def _alternation(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled pattern per query, longest token first (compiled once, not once per hit).
+
+    Ordering all tokens rather than only those present in a text changes nothing: two different
+    tokens of equal length cannot both match at one position."""
+    unique = sorted({t for t in terms if t}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(t) for t in unique)) if unique else None
+
+
 def mark(text: str, terms: Iterable[str]) -> str:
     """HTML-escaped ``text`` with <em> around query tokens (non-overlapping, longest first)."""
-    present = _terms_in(text, terms)
-    if not present:
+    pattern = _alternation(terms if isinstance(terms, tuple) else tuple(terms))
+    if pattern is None:
         return html.escape(text)
-    pattern = re.compile("|".join(re.escape(t) for t in present))
     out, last = [], 0
     for match in pattern.finditer(text):
         out.append(html.escape(text[last : match.start()]))
@@ -56,15 +65,32 @@ def mark(text: str, terms: Iterable[str]) -> str:
     return "".join(out)
 
 
+def _occurrences(text: str, term: str) -> list[tuple[int, int]]:
+    """Non-overlapping (start, length) of ``term`` in ``text``, as re.finditer would find them."""
+    found, size = [], len(term)
+    start = text.find(term)
+    while start >= 0:
+        found.append((start, size))
+        start = text.find(term, start + size)
+    return found
+
+
 def best_window(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> str:
     """The ``width``-character window of ``text`` holding the most query-token characters."""
+    if len(text) <= width:
+        return text
     present = _terms_in(text, terms)
-    if len(text) <= width or not present:
+    if not present:
         return text[:width]
-    positions = sorted((m.start(), len(t)) for t in present for m in re.finditer(re.escape(t), text))
+    positions = sorted(p for t in present for p in _occurrences(text, t))
     best_start, best_score = 0, -1
     for i, (start, _) in enumerate(positions):
-        score = sum(length for pos, length in positions[i:] if pos + length <= start + width)
+        limit, score = start + width, 0
+        for pos, length in positions[i:]:
+            if pos >= limit:  # sorted by start: nothing later fits either
+                break
+            if pos + length <= limit:
+                score += length
         if score > best_score:
             best_start, best_score = start, score
     begin = max(0, min(best_start - 10, len(text) - width))
