@@ -235,3 +235,32 @@ def test_pinyin_being_composed_is_not_searched(page: Any, live: Any) -> None:
     cdp.send("Input.insertText", {"text": "身份"})
     results_for(page, "身份")
     assert page.evaluate("window.__shown") == ["身份"]
+
+
+def test_expired_session_keeps_the_gap_report_being_written(page: Any, live: Any) -> None:
+    login(page, live, "agent-sz", "demo-pass-1")
+    page.goto("/agent")
+    page.keyboard.type("社保卡")
+    results_for(page, "社保卡")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('pane').dataset.entry")
+    opened = page.locator("#pane").get_attribute("data-entry")
+    page.keyboard.press("Alt+b")
+    page.keyboard.type("办理地点已经搬迁到市民中心")
+    page.evaluate("sessionStorage.setItem(window.Hotline.TOKEN_KEY, 'expired-token')")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url("**/staff/login?next=%2Fagent")
+    assert page.locator("#login-expired").is_visible()
+    page.fill("#username", "agent-sz")
+    page.fill("#password", "demo-pass-1")
+    page.click("#login-submit")
+    page.wait_for_url("**/agent")
+    page.locator("#gap-form").wait_for()
+    assert page.locator("#gap-detail").input_value() == "办理地点已经搬迁到市民中心"
+    assert page.locator("#gap-entry").input_value() == opened and page.locator("#q").input_value() == "社保卡"
+    assert page.locator("#gap-kind").input_value() == "wrong"
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('已提交信息有误反馈')")
+    with Session(live.engine) as session:
+        report = session.exec(select(GapReport).order_by(col(GapReport.id).desc())).first()
+        assert report is not None and report.detail == "办理地点已经搬迁到市民中心"

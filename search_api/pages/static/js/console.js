@@ -44,7 +44,10 @@
 
   function start() {
     if (!H.getToken()) { H.goToLogin(); return; }
-    H.restoreDrafts();
+    if (H.restoreDrafts()) { // back from a re-login: reopen what was being written
+      if (region.value) region.dataset.touched = "1";
+      if (byId("gap-detail").value.trim()) { gapForm.hidden = false; byId("gap-detail").focus(); }
+    }
     H.api("/api/auth/me", { auth: true }).then(function (user) {
       state.user = user;
       if (user.role !== "agent" && user.role !== "manager") {
@@ -240,6 +243,7 @@
   function openGap(kind) {
     H.clearFieldErrors(gapForm);
     byId("gap-kind").value = kind || (state.open ? "wrong" : "missing");
+    byId("gap-entry").value = state.open ? state.open.id : "";
     byId("gap-target").textContent = state.open
       ? "条目：「" + state.open.title + "」"
       : (box.value.trim() ? "检索词：「" + box.value.trim() + "」" : "");
@@ -260,7 +264,7 @@
     var kind = byId("gap-kind").value;
     sendGap({
       kind: kind,
-      entry_id: state.open ? state.open.id : null,
+      entry_id: byId("gap-entry").value.trim() || null,
       query: box.value.trim() || null,
       detail: byId("gap-detail").value
     }).then(function () {
