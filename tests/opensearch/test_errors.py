@@ -165,3 +165,12 @@ def test_startup_accepts_opensearch(tmp_path: Path, os_url: str) -> None:
     from search_api.settings import Settings
 
     check_search(Settings(data_dir=tmp_path, search_url=f"{os_url},{os_url}"), timeout=3.0)
+
+
+def test_bulk_to_an_unreachable_engine_gives_up_with_503(down_engine: OpenSearchEngine) -> None:
+    from indexer.opensearch_client import bulk
+
+    items = [({"index": {"_index": "down", "_id": "A1"}}, {"id": "A1"})]
+    with pytest.raises(ServiceUnavailable) as raised:
+        bulk(down_engine.client, items, delays=(0.01, 0.01))
+    assert raised.value.code == "search_unavailable"

@@ -161,3 +161,21 @@ def test_rejected_documents_are_reported_with_reason(os_engine: OpenSearchEngine
     assert outcome.applied == 1
     assert [doc_id for doc_id, _ in outcome.rejected] == ["bad"]
     assert "eff_to" in outcome.rejected[0][1]
+
+
+def test_health_asks_for_reindex_when_tokenization_changed(
+    os_url: str, os_engine: OpenSearchEngine, tmp_path: Path
+) -> None:
+    os_engine.admin.ensure()
+    (tmp_path / "user_dict.txt").write_text("居住证积分 10 n\n", encoding="utf-8")
+    for name in ("synonyms.txt", "stopwords.txt"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    edited = Analyzer(tmp_path, poll_seconds=None)
+    reader = OpenSearchEngine(os_url, edited, index_name=os_engine.alias)
+    health = reader.health()
+    reader.close()
+    assert edited.tokenization_version != os_engine.analyzer.tokenization_version
+    assert (health["status"], health["index_analyzer_version"]) == (
+        "needs_reindex",
+        os_engine.analyzer.tokenization_version,
+    )
