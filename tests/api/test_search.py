@@ -81,7 +81,12 @@ def analyzer() -> Analyzer:
 
 @pytest.fixture
 def client(settings: Settings, clock: FixedClock, db: Engine, analyzer: Analyzer) -> Iterator[TestClient]:
-    rebuild(db, settings, analyzer, None, clock=clock, workers=1)
+    if settings.embedded_search:
+        rebuild(db, settings, analyzer, None, clock=clock, workers=1)
+    else:  # the cluster test stack: an OpenSearch index behind settings.index_name
+        from indexer.opensearch_reindex import rebuild_cluster
+
+        rebuild_cluster(db, settings, analyzer, None, clock=clock, workers=1)
     with TestClient(create_app(settings, clock=clock)) as c:
         yield c
 
@@ -259,7 +264,8 @@ def _eventually(client: TestClient, q: str, total: int) -> bool:
     return False
 
 
-def test_health_reports_the_engine(client: TestClient) -> None:
+def test_health_reports_the_engine(client: TestClient, settings: Settings) -> None:
     body = client.get("/api/health").json()
-    assert body["search"]["engine"] == "tantivy" and body["search"]["documents"] == 6
+    engine = "tantivy" if settings.embedded_search else "opensearch"
+    assert body["search"]["engine"] == engine and body["search"]["documents"] == 6
     assert body["search"]["status"] == "ok"
