@@ -7,7 +7,6 @@ commit or a switched CURRENT by a cheap stat at most every ``refresh_seconds``.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Iterable
@@ -317,37 +316,17 @@ class TantivyEngine:
         )
 
     def ask(self, question: str, today: date, region: str | None = None, size: int = 5) -> list[AskMatch]:
-        analyzed = self.analyzer.analyze_query(question[:MAX_QUERY_CHARS])
+        from indexer import ask_candidates as ac
+
+        text = question[:MAX_QUERY_CHARS]
+        analyzed = self.analyzer.analyze_query(text)
         if analyzed.is_empty:
             return []
-        groups = tq.group_queries(self.schema, analyzed, tq.QUESTION_FIELDS)
-        query = tq.combine(self._filters(KIND_QUESTION, today, region), groups, 1)
         searcher = self.searcher()
-        found = searcher.search(query, limit=ASK_CANDIDATES, count=False).hits
-        candidates = []
-        for score, address in found:
-            payload = self._payload(searcher, address)
-            tokens = payload.get("tokens")
-            candidates.append(
-                (
-                    payload["id"],
-                    payload["question"],
-                    payload["answer"],
-                    score,
-                    tokens.split() if tokens else None,
-                )
-            )
-        total = self._question_total(searcher)
-        known: dict[str, float] = {}  # rank_matches asks ~900 times per question for a few dozen tokens
-
-        def idf(token: str) -> float:
-            value = known.get(token)
-            if value is None:
-                df = searcher.doc_freq("qtext_t", token)
-                value = known[token] = math.log(1 + (total - df + 0.5) / (df + 0.5))
-            return value
-
-        return rank_matches(self.analyzer, question[:MAX_QUERY_CHARS], analyzed, candidates, size, idf)
+        query = ac.candidate_query(self.schema, analyzed, self._filters(KIND_QUESTION, today, region))
+        candidates = ac.collect(searcher, query, size)
+        idf = ac.idf_lookup(searcher, self._question_total(searcher))
+        return rank_matches(self.analyzer, text, analyzed, candidates, size, idf)
 
     def related(self, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:
         from indexer.related import find_related

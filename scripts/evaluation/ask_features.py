@@ -1,0 +1,84 @@
+"""The same-question model's features for labelled pairs, taken exactly as /api/ask sees them.
+
+Every q1 of a pair family is indexed as one entry's question in a throwaway tantivy index; each q2
+is asked through the engine's own candidate query (indexer.ask_candidates) and scored by
+indexer.same_question, and the labelled q1's feature values are kept when it is among the top
+``size`` matches (otherwise the service could not flag it: the pair counts as "not same").
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from analyzers.pipeline import Analyzer
+from indexer import ask_candidates as ac
+from indexer import same_question as sq
+from indexer.engine import QA, IndexDoc
+from indexer.tantivy_engine import TantivyEngine
+from indexer.tantivy_schema import KIND_QUESTION
+
+TODAY = date(2026, 6, 1)
+REGION = ("江苏省",)
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    label: int  # 1: same question (pos file), 0: a negative file
+    values: dict[str, float] | None  # the q1's features, None when q1 is not in the top matches
+
+
+def build_engine(
+    questions: Sequence[str], root: Path, analyzer: Analyzer
+) -> tuple[TantivyEngine, dict[str, str]]:
+    ids: dict[str, str] = {}
+    for question in questions:
+        ids.setdefault(question, f"P{len(ids) + 1:06d}")
+    engine = TantivyEngine(root, analyzer, writable=True)
+    docs = [
+        IndexDoc(id=doc_id, version=1, title=text[:100], region=REGION[0], region_path=REGION,
+                 category_path=("综合", "咨询", "其他咨询"), qas=(QA(text, text),))
+        for text, doc_id in ids.items()
+    ]  # fmt: skip
+    for start in range(0, len(docs), BATCH):
+        engine.index(docs[start : start + BATCH])
+    engine.commit()
+    return engine, ids
+
+
+def scored(engine: TantivyEngine, question: str, size: int) -> list[sq.Scored]:
+    """What TantivyEngine.ask computes before it turns the top ``size`` into AskMatches."""
+    text = question[:200]
+    analyzed = engine.analyzer.analyze_query(text)
+    if analyzed.is_empty:
+        return []
+    searcher = engine.searcher()
+    query = ac.candidate_query(engine.schema, analyzed, engine._filters(KIND_QUESTION, TODAY, None))
+    idf = ac.idf_lookup(searcher, engine._question_total(searcher))
+    return sq.score_candidates(engine.analyzer, text, analyzed, ac.collect(searcher, query, size), idf, size)
+
+
+def pair_features(
+    pairs: dict[str, list[tuple[str, str]]], size: int = 5, analyzer: Analyzer | None = None
+) -> dict[str, list[PairFeatures]]:
+    """kind (pos/neg/neg_hard) -> features of each pair's q1, in file order."""
+    analyzer = analyzer or Analyzer(poll_seconds=None)
+    questions = [q1 for rows in pairs.values() for q1, _ in rows]
+    with tempfile.TemporaryDirectory(prefix="hotline-fit-") as tmp:
+        engine, ids = build_engine(questions, Path(tmp), analyzer)
+        try:
+            out: dict[str, list[PairFeatures]] = {}
+            for kind, rows in pairs.items():
+                label = int(kind == "pos")
+                out[kind] = []
+                for q1, q2 in rows:
+                    top = scored(engine, q2, size)
+                    found = next((s.values for s in top if s.entry_id == ids[q1]), None)
+                    out[kind].append(PairFeatures(label, found))
+            return out
+        finally:
+            engine.close()
