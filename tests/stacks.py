@@ -115,6 +115,21 @@ def delete_indices(server_url: str, name: str) -> None:
         client.close()
 
 
+def cli_environment(settings: Settings) -> dict[str, str]:
+    """Environment variables that make ``hotline …`` (the CLI) use ``settings``' store and index.
+
+    Why: CLI tests that set only DATA_DIR silently use SQLite + tantivy on the server stacks.
+    """
+    return {
+        "ENVIRONMENT": settings.environment,
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "SEARCH_URL": settings.search_url,
+        "INDEX_NAME": settings.index_name,
+        "SECRET_KEY": settings.secret_key,
+    }
+
+
 @dataclass
 class TestStack:
     """Builds the Settings of one app for the chosen stack and removes what it made afterwards."""
