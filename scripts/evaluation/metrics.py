@@ -110,18 +110,44 @@ class Scores:
 
 @dataclass
 class PairScores:
-    """Ask-endpoint figures for one pair file: recall of q1 when asking q2, same-question decisions."""
+    """Ask-endpoint figures for one pair file: recall of q1 when asking q2, same-question decisions.
+
+    Two recalls: the strict one (the labelled q1's entry itself), and one with the *asked text set
+    aside*: when the store holds a copy of the asked q2 (as another pair's q1) or of the labelled
+    q1 under another id — the same text up to punctuation, spaces, width and case, nothing fuzzier —
+    returning that copy is what a user wants, so copies of q2 are skipped and copies of q1 count as
+    q1 (see evaluation.runner.find_target). Accuracy uses the strict flags only.
+    """
 
     n: int = 0
     hit1: int = 0
     hit5: int = 0
     said_same: int = 0  # pairs where the service flagged q1 as the same question
+    hit1_aside: int = 0
+    hit5_aside: int = 0
+    copies: int = 0  # pairs whose matches held a copy of q2 or q1 under another id
+    odd_n: int = 0  # pairs at odd positions of the file: the half the same-question model never saw
+    odd_said_same: int = 0
 
-    def add(self, rank: int | None, same: bool) -> None:
+    def add(
+        self,
+        rank: int | None,
+        same: bool,
+        rank_aside: int | None = None,
+        copies: bool = False,
+        odd: bool = False,
+    ) -> None:
+        """``rank_aside`` defaults to ``rank`` (no copies among the matches)."""
+        aside = rank if rank_aside is None and not copies else rank_aside
         self.n += 1
         self.hit1 += rank == 1
         self.hit5 += rank is not None and rank <= 5
         self.said_same += same
+        self.hit1_aside += aside == 1
+        self.hit5_aside += aside is not None and aside <= 5
+        self.copies += copies
+        self.odd_n += odd
+        self.odd_said_same += same and odd
 
     @property
     def recall_at_1(self) -> float:
@@ -131,6 +157,14 @@ class PairScores:
     def recall_at_5(self) -> float:
         return self.hit5 / self.n if self.n else 0.0
 
+    @property
+    def recall_at_1_aside(self) -> float:
+        return self.hit1_aside / self.n if self.n else 0.0
+
+    @property
+    def recall_at_5_aside(self) -> float:
+        return self.hit5_aside / self.n if self.n else 0.0
+
 
 def same_question_accuracy(positives: PairScores, negatives: PairScores) -> float:
     """Accuracy over positives (should say same) plus negatives (should not)."""
@@ -138,3 +172,11 @@ def same_question_accuracy(positives: PairScores, negatives: PairScores) -> floa
     if not total:
         return 0.0
     return (positives.said_same + (negatives.n - negatives.said_same)) / total
+
+
+def held_out_accuracy(positives: PairScores, negatives: PairScores) -> float | None:
+    """same_question_accuracy over the odd-position pairs only (None when none were recorded)."""
+    total = positives.odd_n + negatives.odd_n
+    if not total:
+        return None
+    return (positives.odd_said_same + (negatives.odd_n - negatives.odd_said_same)) / total

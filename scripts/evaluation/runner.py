@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,17 +55,64 @@ def score_queries(
     return groups
 
 
+PAIR_ASK_SIZE = 5
+# Asked for beyond the 5 that are scored, so that setting copies of the asked text aside can
+# still show the labelled question at rank <= 5.
+PAIR_ASK_SPARE = 5
+_NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def same_text(text: str) -> str:
+    """The text up to punctuation, spaces, width and case (NFKC): what counts as "identical"."""
+    return _NOT_TEXT.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def find_target(
+    matches: Sequence[Mapping[str, Any]], target: str, q1: str, q2: str
+) -> tuple[int | None, bool, int | None, bool]:
+    """(strict rank, its same_question flag, rank with the asked text set aside, copies seen).
+
+    Strict: the labelled q1's entry among the first 5 matches. Set aside: matches whose text is
+    identical (same_text) to the asked q2 under another id are skipped, and one identical to q1
+    under another id counts as q1; nothing else is merged.
+    """
+    rank, same = None, False
+    for position, match in enumerate(matches[:PAIR_ASK_SIZE], start=1):
+        if match.get("entry_id") == target:
+            rank, same = position, bool(match.get("same_question"))
+            break
+    asked, labelled = same_text(q2), same_text(q1)
+    aside, copies, position = None, False, 0
+    for match in matches:
+        is_target = match.get("entry_id") == target
+        text = same_text(str(match.get("question", "")))
+        if not is_target and text == asked and asked != labelled:
+            copies = True
+            continue
+        position += 1
+        if position > PAIR_ASK_SIZE:
+            break
+        if is_target or text == labelled:
+            copies = copies or not is_target
+            aside = position
+            break
+    return rank, same, aside, copies
+
+
+def _ask(client: TestClient, question: str, size: int) -> list[dict[str, Any]]:
+    response = client.post("/api/ask", json={"question": question, "size": size})
+    return response.json().get("matches", []) if response.status_code == 200 else []
+
+
 def ask_pairs(client: TestClient, pairs: Sequence[tuple[str, str]], ids: Mapping[str, str]) -> PairScores:
-    """Ask with each q2; find its q1's entry among the matches (rank, and the same_question flag)."""
+    """Ask with each q2 as a user would (size 5); find its q1's entry among the matches (rank, and
+    the same_question flag). Only when a copy of q2 is among them is q2 asked again with spare
+    places, for the rank with the asked text set aside."""
     scores = PairScores()
-    for q1, q2 in pairs:
-        response = client.post("/api/ask", json={"question": q2, "size": 5})
-        matches = response.json().get("matches", []) if response.status_code == 200 else []
-        target = ids[q1]
-        rank, same = None, False
-        for position, match in enumerate(matches, start=1):
-            if match.get("entry_id") == target:
-                rank, same = position, bool(match.get("same_question"))
-                break
-        scores.add(rank, same)
+    for row, (q1, q2) in enumerate(pairs):
+        matches = _ask(client, q2, PAIR_ASK_SIZE)
+        rank, same, aside, copies = find_target(matches, ids[q1], q1, q2)
+        if copies and aside is None:
+            _, _, aside, _ = find_target(_ask(client, q2, PAIR_ASK_SIZE + PAIR_ASK_SPARE), ids[q1], q1, q2)
+        scores.add(rank, same, aside, copies, odd=row % 2 == 1)
     return scores

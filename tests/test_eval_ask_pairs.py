@@ -1,0 +1,75 @@
+"""Pair-file scoring of scripts/eval: strict recall, recall with the asked text set aside."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from evaluation.metrics import PairScores, held_out_accuracy  # noqa: E402
+from evaluation.report import pair_table  # noqa: E402
+from evaluation.runner import find_target, same_text  # noqa: E402
+
+
+def m(entry_id: str, question: str, same: bool = False) -> dict[str, object]:
+    return {"entry_id": entry_id, "question": question, "same_question": same}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "identical"),
+    [
+        ("国产手机哪家强？", "国产手机哪家强", True),
+        ("ＡＢＣ 手机", "abc手机!", True),
+        ("这是什么软件？！", "这是什么软件", True),
+        ("这是什么软件", "这是啥软件", False),
+    ],
+)
+def test_same_text_only_ignores_punctuation_width_and_case(a: str, b: str, identical: bool) -> None:
+    assert (same_text(a) == same_text(b)) is identical
+
+
+@pytest.mark.parametrize(
+    ("matches", "expected"),
+    [
+        # the labelled q1 first: both recalls agree
+        ([m("T", "怎样去除双面胶", True), m("X", "双面胶怎么去")], (1, True, 1, False)),
+        # the store holds the asked q2 itself under another id: skipped when set aside
+        ([m("C", "双面胶怎么去除？"), m("T", "怎样去除双面胶", True)], (2, True, 1, True)),
+        # a copy of q1 under another id counts as q1 when set aside, never strictly
+        ([m("D", "怎样去除双面胶！"), m("X", "去双面胶")], (None, False, 1, True)),
+        # a different paraphrase on top is a miss either way
+        ([m("X", "双面胶如何去除"), m("T", "怎样去除双面胶")], (2, False, 2, False)),
+        ([], (None, False, None, False)),
+    ],
+)
+def test_find_target(matches: list[dict[str, object]], expected: tuple[object, ...]) -> None:
+    assert find_target(matches, "T", "怎样去除双面胶", "双面胶怎么去除") == expected
+
+
+def test_strict_rank_only_looks_at_the_first_five() -> None:
+    matches = (
+        [m("C", "双面胶怎么去除")]
+        + [m(f"X{i}", f"别的问题{i}") for i in range(4)]
+        + [m("T", "怎样去除双面胶")]
+    )
+    rank, _, aside, copies = find_target(matches, "T", "怎样去除双面胶", "双面胶怎么去除")
+    assert (rank, aside, copies) == (None, 5, True)
+
+
+def test_pair_scores_aside_and_held_out_accuracy() -> None:
+    positives, negatives = PairScores(), PairScores()
+    positives.add(2, True, 1, copies=True, odd=False)
+    positives.add(1, False, odd=True)
+    negatives.add(1, True, odd=True)
+    negatives.add(None, False, odd=False)
+    assert (positives.recall_at_1, positives.recall_at_1_aside) == (0.5, 1.0)
+    assert positives.recall_at_5_aside == 1.0 and positives.copies == 1
+    # odd rows only: the positive was not flagged, the negative was: 0 of 2 right
+    assert held_out_accuracy(positives, negatives) == 0.0
+    assert held_out_accuracy(PairScores(), PairScores()) is None
+    table = pair_table({"lcqmc": {"pos": positives, "neg": negatives}})
+    assert "| lcqmc.pos | 2 | 0.500 | 1.000 | 1.000 / 1.000 | 0.500 | 0.500 |" in table
+    assert "| lcqmc | 0.500 | – | 0.000 | – |" in table
