@@ -143,3 +143,13 @@ def test_markup_in_an_entry_is_shown_as_text_everywhere(site: TestClient, tmp_pa
     assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in entry.replace("&quot;", "&#34;")
     assert "XSS-CITIZEN-1" in results
     assert "<script>alert" not in theme
+
+
+@pytest.mark.parametrize("script", ["api.js", "citizen.js", "desk.js"])
+def test_public_scripts_never_write_markup(script: str) -> None:
+    """User and entry text reaches the DOM through textContent only (api.js el/highlightNodes)."""
+    from search_api.pages import STATIC_DIR
+
+    source = (STATIC_DIR / "js" / script).read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in source, f"{script} uses {sink}"

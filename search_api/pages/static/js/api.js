@@ -10,7 +10,7 @@
  *   On 401 for a request that carried a token (or any staff page request): the page's form fields are
  *   saved to localStorage under the page URL and the browser goes to /staff/login?next=<url>.
  *   Hotline.restoreDrafts()            -> refills those fields after login (call on page load).
- *   Hotline.el(tag, attrs, ...children) builds nodes with textContent only (never innerHTML).
+ *   Hotline.el(tag, attrs, ...children) builds nodes with textContent only; no HTML parsing.
  *   Hotline.highlightNodes(html)       -> nodes for an engine highlight ("escaped text with <em>").
  */
 (function () {
