@@ -84,6 +84,11 @@ def _loaders() -> dict[str, Loader]:
     return loaders
 
 
+def drained_doc_types() -> list[str]:
+    """The outbox doc_types some loader handles (health counts the backlog of these only)."""
+    return list(_loaders())
+
+
 def _expiry_function() -> Callable[[Session, Clock], Any] | None:
     """records.expiry.expire_due once that module exists (written by the records helper)."""
     try:
@@ -99,9 +104,10 @@ def claim(session: Session, doc_types: list[str], batch: int) -> tuple[list[Outb
 
     Why ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite has one writer and ignores it): several
     API replicas drain one outbox, and two of them must never apply the same row. Per document
-    the order must hold too, so a claimed row whose document still has an earlier pending row
-    outside this claim (held by another worker right now) is left for a later round. Returns
-    the rows to apply and how many were deferred.
+    the order must hold too: SKIP LOCKED can leave gaps (rows of a document held by another
+    worker between rows of it this claim got), so of each document only the rows before its first
+    pending row outside this claim are applied; the rest wait for a later round. Returns the rows
+    to apply and how many were deferred.
     """
     rows = list(
         session.exec(
@@ -114,22 +120,19 @@ def claim(session: Session, doc_types: list[str], batch: int) -> tuple[list[Outb
     )
     if not rows:
         return [], 0
-    first: dict[Key, int] = {}
-    for row in rows:
-        first.setdefault((row.doc_type, row.doc_id), row.seq or 0)
     claimed = {row.seq for row in rows}
-    earlier = session.exec(
+    elsewhere = session.exec(  # pending rows of the same documents that this claim does not hold
         select(Outbox.doc_type, Outbox.doc_id, Outbox.seq)
         .where(*pending_filter(doc_types))
-        .where(col(Outbox.doc_id).in_(sorted({doc_id for _, doc_id in first})))
+        .where(col(Outbox.doc_id).in_(sorted({row.doc_id for row in rows})))
         .where(col(Outbox.seq) < (rows[-1].seq or 0))
     )
-    blocked = {
-        (doc_type, doc_id)
-        for doc_type, doc_id, seq in earlier
-        if seq is not None and seq not in claimed and seq < first.get((doc_type, doc_id), 0)
-    }
-    kept = [row for row in rows if (row.doc_type, row.doc_id) not in blocked]
+    gap: dict[Key, int] = {}
+    for doc_type, doc_id, seq in elsewhere:
+        if seq is not None and seq not in claimed:
+            key = (doc_type, doc_id)
+            gap[key] = min(seq, gap.get(key, seq))
+    kept = [row for row in rows if (row.seq or 0) < gap.get((row.doc_type, row.doc_id), 1 << 62)]
     return kept, len(rows) - len(kept)
 
 

@@ -92,6 +92,20 @@ def test_second_claim_skips_locked_rows_and_defers_their_documents(pg: Engine) -
         second.rollback()
 
 
+def test_a_gap_in_the_claim_stops_that_document_at_the_gap(pg: Engine) -> None:
+    """SKIP LOCKED hands this worker A1 and A3 but not A2 (held elsewhere): apply A1, not A3."""
+    _enqueue(pg, [("A", 1), ("B", 1), ("A", 2), ("C", 1), ("A", 3)])
+    with Session(pg) as other, Session(pg) as mine:
+        held = other.exec(
+            select(Outbox).where(Outbox.doc_id == "A", Outbox.doc_version == 2).with_for_update()
+        ).one()
+        rows, deferred = claim(mine, ["entry"], 10)
+        assert [(r.doc_id, r.doc_version) for r in rows] == [("A", 1), ("B", 1), ("C", 1)]
+        assert deferred == 1 and held.doc_version == 2
+        mine.rollback()
+        other.rollback()
+
+
 @pytest.mark.parametrize("workers", [2, 4])
 def test_concurrent_workers_apply_every_row_once_in_order(pg: Engine, workers: int) -> None:
     changes = [(f"DOC{n % 25}", n // 25 + 1) for n in range(600)]

@@ -183,8 +183,10 @@ def test_unreachable_engine_keeps_rows_pending_with_growing_backoff(
 
 @pytest.mark.skipif(not os.environ.get("TEST_OPENSEARCH_URL"), reason="set TEST_OPENSEARCH_URL")
 def test_real_cluster_rejection_becomes_dead_letter(db: Engine, analyzer: Any, clock: FixedClock) -> None:
-    """OpenSearch refuses a keyword term over 32 KB ("immense term"): only that entry is set aside."""
+    """OpenSearch refuses an entry with more nested questions than index.mapping.nested_objects.limit
+    (10,000): only that entry is set aside with the engine's reason, the batch goes on."""
     from indexer.opensearch_engine import OpenSearchEngine
+    from records.models import QAPair
 
     engine = OpenSearchEngine(
         os.environ["TEST_OPENSEARCH_URL"], analyzer, index_name=f"dead-{uuid.uuid4().hex[:12]}"
@@ -192,20 +194,21 @@ def test_real_cluster_rejection_becomes_dead_letter(db: Engine, analyzer: Any, c
     try:
         for i in range(4):
             publish(db, f"OK{i}", f"公积金贷款第{i}项")
-        publish(db, "BAD", "公积金贷款（主题过长）", theme="住" * 12_000)  # 36,000 bytes in one keyword
+        similar = tuple(f"公积金贷款问法{i}" for i in range(10_001))
+        publish(
+            db, "BAD", "公积金贷款（问法过多）", qas=(("公积金怎么贷款？", "到公积金中心申请。", similar),)
+        )
         worker = OutboxWorker(db, engine, analyzer, clock)
         result = worker.drain_once()
         assert (result.indexed, result.dead, result.failed) == (4, 1, False)
         with Session(db) as session:
             [letter], _ = list_dead(session)
-        assert letter.doc_id == "BAD" and "immense term" in letter.reason
+        assert letter.doc_id == "BAD" and "nested" in letter.reason
         assert engine.search(SearchRequest(q="公积金贷款", today=clock.today())).total == 4
-        with Session(db) as session:  # the operator shortens the theme, then requeues
-            from records.models import Theme
-
-            theme = session.exec(select(Theme).where(col(Theme.name).startswith("住住"))).one()
-            theme.name = "住房公积金"
-            session.add(theme)
+        with Session(db) as session:  # the editor trims the similar questions, an admin requeues
+            qa = session.exec(select(QAPair).where(QAPair.question == "公积金怎么贷款？")).one()
+            qa.similar_questions = list(similar[:3])
+            session.add(qa)
             requeue(session, clock, actor=None)
             session.commit()
         assert worker.drain_once().indexed == 1
