@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from search_api.cli_common import console, err_console, store_from_env
 
 MAX_DRAIN_ROUNDS = 10_000
+DEFERRED_PAUSE_SECONDS = 0.05
 
 
 def drain_all(worker: Any) -> int:
@@ -19,6 +21,8 @@ def drain_all(worker: Any) -> int:
         applied += result.rows
         if result.failed or (not result.rows and not result.deferred):
             break
+        if not result.rows:  # only rows another worker is applying right now: give it a moment
+            time.sleep(DEFERRED_PAUSE_SECONDS)
     return applied
 
 
