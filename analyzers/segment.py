@@ -13,7 +13,6 @@ import logging
 import re
 from typing import Literal, Protocol
 
-import jieba
 import rjieba
 
 from analyzers.resources import DictionaryData, UserWord
@@ -74,6 +73,8 @@ class _RJieba:
 
 class _PyJieba:
     def __init__(self) -> None:
+        import jieba  # only for the reference backend: the import alone costs ~12 MB per process
+
         jieba.setLogLevel(logging.WARNING)
         self._t = jieba.Tokenizer()
         self._t.initialize()

@@ -3,7 +3,8 @@
 Why a fresh directory: searches keep using the current index (and the outbox worker keeps
 writing to it) until CURRENT flips; rows that arrive during the rebuild are re-queued after the
 switch so the worker replays them into the new index (replays are idempotent by version).
-Segmentation is the cost (~0.1-0.4 ms per entry), so large rebuilds fan it out over a process pool.
+Loading and analysis are the cost (~1.6 ms per entry), so large rebuilds fan both out over worker
+processes (indexer.fast_analysis).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,8 @@ from analyzers import index_state
 from indexer import layout
 from indexer.documents import batched, load_docs, searchable_ids
 from indexer.engine import IndexDoc
+from indexer.fast_analysis import analyzed_batches
 from indexer.tantivy_engine import TantivyEngine
-from indexer.tantivy_schema import DocBuilder
 from records.clock import Clock, SystemClock
 from records.models import Outbox
 from search_api.settings import Settings
@@ -33,8 +33,6 @@ from search_api.settings import Settings
 Progress = Callable[[int, int], None]
 BATCH = 2000
 POOL_THRESHOLD = 5000  # below this a pool costs more to start than it saves
-
-_worker_builder: DocBuilder | None = None
 
 
 @dataclass(frozen=True)
@@ -46,18 +44,6 @@ class RebuildResult:
 
     def __str__(self) -> str:
         return f"{self.documents} 条条目，目录 {self.directory.name}，用时 {self.seconds:.1f} 秒"
-
-
-def _init_worker(dictionary_dir: Path | None) -> None:
-    global _worker_builder
-    from analyzers.pipeline import Analyzer
-
-    _worker_builder = DocBuilder(Analyzer(dictionary_dir, poll_seconds=None).index_tokens)
-
-
-def _analyze_batch(docs: list[IndexDoc]) -> list[list[str]]:
-    assert _worker_builder is not None
-    return [_worker_builder.documents(doc) for doc in docs]
 
 
 def rebuild(
@@ -82,39 +68,36 @@ def rebuild(
     target = layout.new_dir(root, settings.index_name)
     engine = TantivyEngine(root, analyzer, index_name=settings.index_name, writable=True, directory=target)
     processes = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    pool = (
-        ProcessPoolExecutor(processes, initializer=_init_worker, initargs=(settings.dictionary_dir,))
-        if processes > 1 and total >= POOL_THRESHOLD
-        else None
-    )
+    fan_out = processes > 1 and total >= POOL_THRESHOLD
     done = 0
-    try:
-        pending: list[tuple[list[IndexDoc], Any]] = []
-        with Session(db_engine) as session:
-            for chunk in batched(ids, BATCH):
-                docs = [d for d in load_docs(session, chunk, clock.today()).values() if d is not None]
-                if pool is None:
-                    pending.append((docs, [engine.builder.documents(d) for d in docs]))
-                else:
-                    pending.append((docs, pool.submit(_analyze_batch, docs)))
-                if len(pending) > processes:
-                    done += _flush(engine, pending.pop(0))
-                    if progress:
-                        progress(done, total)
-            if answers:
-                from records.desk.index_docs import load_answer_docs
-
-                for chunk in batched(answers, BATCH):
-                    docs = [d for d in load_answer_docs(session, chunk, clock.today()).values() if d]
-                    pending.append((docs, [engine.builder.documents(d) for d in docs]))
-        for item in pending:
-            done += _flush(engine, item)
+    if fan_out:  # worker processes load and analyse their share (indexer.fast_analysis)
+        for count, documents in analyzed_batches(
+            db_engine, settings.dictionary_dir, ids, clock.today(), processes
+        ):
+            engine.add_fresh(documents)
+            done += count
             if progress:
                 progress(done, total)
-        engine.finish_build()
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    pending: list[tuple[list[IndexDoc], Any]] = []
+    with Session(db_engine) as session:
+        for chunk in batched([] if fan_out else ids, BATCH):
+            docs = [d for d in load_docs(session, chunk, clock.today()).values() if d is not None]
+            pending.append((docs, [engine.builder.documents(d) for d in docs]))
+            if len(pending) > 1:
+                done += _flush(engine, pending.pop(0))
+                if progress:
+                    progress(done, total)
+        if answers:
+            from records.desk.index_docs import load_answer_docs
+
+            for chunk in batched(answers, BATCH):
+                docs = [d for d in load_answer_docs(session, chunk, clock.today()).values() if d]
+                pending.append((docs, [engine.builder.documents(d) for d in docs]))
+    for item in pending:
+        done += _flush(engine, item)
+        if progress:
+            progress(done, total)
+    engine.finish_build()
     with layout.LayoutLock(root):
         layout.switch(root, target)
         index_state.record_index_build(root, analyzer)
@@ -134,8 +117,7 @@ def published_answers(session: Session) -> list[str]:
 
 def _flush(engine: TantivyEngine, item: tuple[list[IndexDoc], Any]) -> int:
     docs, analyzed = item
-    results = analyzed if isinstance(analyzed, list) else analyzed.result()
-    for documents in results:
+    for documents in analyzed:
         engine.add_fresh(documents)
     return len(docs)
 

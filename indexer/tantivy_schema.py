@@ -19,6 +19,7 @@ import json
 from datetime import date
 from typing import Any
 
+import orjson
 import tantivy
 
 from indexer.engine import IndexDoc
@@ -81,7 +82,7 @@ def region_prefixes(path: tuple[str, ...]) -> list[str]:
 
 def _payload(value: dict[str, Any]) -> str:
     """Stored bytes field, base64 in the JSON document form tantivy's add_json accepts."""
-    return base64.b64encode(json.dumps(value, ensure_ascii=False).encode()).decode()
+    return base64.b64encode(orjson.dumps(value)).decode()
 
 
 class DocBuilder:
@@ -95,7 +96,11 @@ class DocBuilder:
         self._tokens = tokens
 
     def _joined(self, *texts: str) -> str:
-        return " ".join(token for text in texts if text for token in self._tokens(text))
+        tokens: list[str] = []
+        for text in texts:
+            if text:
+                tokens.extend(self._tokens(text))
+        return " ".join(tokens)
 
     @staticmethod
     def _common(item: IndexDoc, kind: str) -> dict[str, Any]:
@@ -155,12 +160,12 @@ class DocBuilder:
                 "key": dedupe_key(item.title, item.region_path),
             }
         )
-        out = [json.dumps(entry, ensure_ascii=False)]
+        out = [orjson.dumps(entry).decode()]
         for text, answer, tokens in asked:
             question = self._common(item, KIND_QUESTION)
             question["qtext_t"] = tokens
             question["payload"] = _payload({"question": text, "answer": answer, "tokens": tokens})
-            out.append(json.dumps(question, ensure_ascii=False))
+            out.append(orjson.dumps(question).decode())
         return out
 
     @staticmethod
