@@ -323,7 +323,8 @@ class TantivyEngine:
         if analyzed.is_empty:
             return []
         searcher = self.searcher()
-        query = ac.candidate_query(self.schema, analyzed, self._filters(KIND_QUESTION, today, region))
+        # qtext_t exists only on question documents: expiry and region filters, no kind filter
+        query = ac.candidate_query(self.schema, analyzed, self._scoped(KIND_QUESTION, today, region))
         candidates = ac.collect(searcher, query, size)
         idf = ac.idf_lookup(searcher, self._question_total(searcher))
         return rank_matches(self.analyzer, text, analyzed, candidates, size, idf)

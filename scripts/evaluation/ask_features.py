@@ -57,7 +57,7 @@ def scored(engine: TantivyEngine, question: str, size: int) -> list[sq.Scored]:
     if analyzed.is_empty:
         return []
     searcher = engine.searcher()
-    query = ac.candidate_query(engine.schema, analyzed, engine._filters(KIND_QUESTION, TODAY, None))
+    query = ac.candidate_query(engine.schema, analyzed, engine._scoped(KIND_QUESTION, TODAY, None))
     idf = ac.idf_lookup(searcher, engine._question_total(searcher))
     return sq.score_candidates(engine.analyzer, text, analyzed, ac.collect(searcher, query, size), idf, size)
 

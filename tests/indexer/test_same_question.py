@@ -148,3 +148,17 @@ def test_logistic_fit_learns_the_direction_and_is_deterministic() -> None:
     assert first[1] > 1.0  # larger x -> label 1
     assert logistic.fit(rows, labels, l2=1e-3) == first
     assert logistic.sigmoid(100.0) == pytest.approx(1.0) and logistic.sigmoid(0.0) == 0.5
+
+
+def test_question_field_is_only_on_question_documents(analyzer: Analyzer) -> None:
+    """TantivyEngine.ask leaves out the kind filter because of this (indexer/ask_candidates.py)."""
+    import json
+
+    from indexer.tantivy_schema import KIND_QUESTION, DocBuilder
+
+    documents = [
+        json.loads(d)
+        for d in DocBuilder(analyzer.index_tokens).documents(entry("X", "居住证怎么办", "居住证在哪办"))
+    ]
+    assert {d["kind"] for d in documents if "qtext_t" in d} == {KIND_QUESTION}
+    assert sum(d["kind"] == KIND_QUESTION for d in documents) == 2
