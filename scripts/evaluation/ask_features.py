@@ -30,6 +30,10 @@ BATCH = 1000
 class PairFeatures:
     label: int  # 1: same question (pos file), 0: a negative file
     values: dict[str, float] | None  # the q1's features, None when q1 is not in the top matches
+    q1: str
+    q2: str
+    target: str  # the q1's entry id
+    ranked: list[sq.Scored]  # every re-ranked candidate, for fitting the ranker
 
 
 def build_engine(
@@ -51,7 +55,7 @@ def build_engine(
 
 
 def scored(engine: TantivyEngine, question: str, size: int) -> list[sq.Scored]:
-    """What TantivyEngine.ask computes before it turns the top ``size`` into AskMatches."""
+    """What TantivyEngine.ask re-ranks, before it keeps the best ``size`` entries."""
     text = question[:200]
     analyzed = engine.analyzer.analyze_query(text)
     if analyzed.is_empty:
@@ -76,9 +80,10 @@ def pair_features(
                 label = int(kind == "pos")
                 out[kind] = []
                 for q1, q2 in rows:
-                    top = scored(engine, q2, size)
+                    ranked = scored(engine, q2, size)
+                    top = sq.best_per_entry(ranked, size)
                     found = next((s.values for s in top if s.entry_id == ids[q1]), None)
-                    out[kind].append(PairFeatures(label, found))
+                    out[kind].append(PairFeatures(label, found, q1, q2, ids[q1], ranked))
             return out
         finally:
             engine.close()
