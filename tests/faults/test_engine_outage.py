@@ -44,15 +44,18 @@ def cluster() -> Iterator[DevCluster]:
         made.remove()
 
 
-def _wait(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll until ``check`` returns something truthy; a bound for a loaded machine, not a latency test."""
+def _wait(check: Callable[[], Any], timeout: float, what: str, seen: list[Any] | None = None) -> Any:
+    """Poll until ``check`` returns something truthy; a bound for a loaded machine, not a latency test.
+
+    ``seen``: the check appends what it looked at, and the last one is shown if the wait fails."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.5)
-    raise AssertionError(f"gave up waiting for {what} after {timeout} s")
+    last = seen[-1] if seen else None
+    raise AssertionError(f"gave up waiting for {what} after {timeout} s; last seen: {last}")
 
 
 def _staff(settings: Settings) -> dict[str, dict[str, str]]:
@@ -126,7 +129,7 @@ def test_publishing_through_an_engine_outage_loses_nothing(cluster: DevCluster, 
         ctx = client.app.state.context  # type: ignore[attr-defined]
         for number in range(5):
             _publish(client, staff, number)
-        _wait(lambda: len(index_versions(ctx.search)) == 5, 60, "the first entries in the index")
+        _wait(lambda: len(index_versions(ctx.search)) == 5, 180, "the first entries in the index")
 
         cluster.stop()
         for number in range(5, 5 + ENTRIES):
@@ -134,11 +137,14 @@ def test_publishing_through_an_engine_outage_loses_nothing(cluster: DevCluster, 
         search = client.get("/api/search", params={"q": "居住证"})
         assert search.status_code == 503 and search.json()["error"]["code"] == "search_unavailable"
 
+        seen: list[Any] = []
+
         def degraded() -> dict[str, Any] | None:
             body = client.get("/api/health").json()
+            seen.append(body)
             return body if {"search", "outbox_backlog"} <= set(body["problems"]) else None
 
-        health = _wait(degraded, 60, "/api/health to report the backlog")
+        health = _wait(degraded, 120, "/api/health to report the backlog", seen)
         assert health["status"] == "degraded" and health["search"]["status"] != "ok"
         assert health["outbox_backlog"]["pending"] >= ENTRIES
         assert health["outbox_backlog"]["oldest_age_seconds"] > health["outbox_backlog"]["grace_seconds"]
@@ -148,9 +154,10 @@ def test_publishing_through_an_engine_outage_loses_nothing(cluster: DevCluster, 
 
         def healthy() -> dict[str, Any] | None:
             body = client.get("/api/health").json()
+            seen.append(body)
             return body if body["status"] == "ok" and body["outbox_backlog"]["pending"] == 0 else None
 
-        _wait(healthy, 240, "the worker to drain the backlog after the restart")
+        _wait(healthy, 300, "the worker to drain the backlog after the restart", seen)
         drift = measure(ctx.db, ctx.search, ctx.clock)
         assert drift.clean, drift.as_dict()
         versions = index_versions(ctx.search)
