@@ -162,3 +162,19 @@ def test_question_field_is_only_on_question_documents(analyzer: Analyzer) -> Non
     ]
     assert {d["kind"] for d in documents if "qtext_t" in d} == {KIND_QUESTION}
     assert sum(d["kind"] == KIND_QUESTION for d in documents) == 2
+
+
+def test_rerank_weights_cover_every_feature_but_the_bias() -> None:
+    assert set(sq.RERANK_WEIGHTS) == set(sq.FEATURES) - {"bias"}
+
+
+def test_rerank_depth_extends_until_size_entries(analyzer: Analyzer) -> None:
+    """Questions of one entry fill the first pass: it goes deeper until ``size`` entries are in."""
+    asked = "居住证怎么办理"
+    crowd = [("E0", f"居住证怎么办理{i}", "答", 10.0 - i / 100, None) for i in range(sq.RERANK_DEPTH + 2)]
+    others = [(f"F{i}", f"居住证办理窗口{i}", "答", 5.0 - i / 100, None) for i in range(3)]
+    scored = sq.score_candidates(analyzer, asked, analyzer.analyze_query(asked), crowd + others, idf, 3)
+    assert len({s.entry_id for s in scored}) >= 3
+    assert [s.rank for s in scored] == sorted((s.rank for s in scored), reverse=True)
+    best = sq.best_per_entry(scored, 3)
+    assert len(best) == 3 and best[0].entry_id == "E0"
