@@ -217,9 +217,11 @@ class Writer:
             self.confirmed[public_id] = entry["status"]
 
 
-def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
+def _wait(condition: Callable[[], bool], seconds: float, what: str, writer: Writer | None = None) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
+        if writer is not None and writer.failure is not None:
+            raise AssertionError(f"the writer failed while waiting for {what}") from writer.failure
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.05)
@@ -230,13 +232,15 @@ def test_writes_cut_by_a_restart_are_whole_or_absent(env: Env, server: PrivateSe
     thread = threading.Thread(target=writer.run, daemon=True)
     thread.start()
     try:
-        _wait(lambda: writer.published() >= 3, 120, "three entries published before the outage")
+        _wait(lambda: writer.published() >= 3, 120, "three entries published before the outage", writer)
         server.run("stop")
         before = len(writer.statuses)
-        _wait(lambda: len(writer.statuses) >= before + 5, 60, "requests during the outage")
+        _wait(lambda: len(writer.statuses) >= before + 5, 120, "requests during the outage", writer)
         server.run("start")
         after = writer.published()
-        _wait(lambda: writer.published() >= after + 3, 120, "three entries published after the restart")
+        _wait(
+            lambda: writer.published() >= after + 3, 120, "three entries published after the restart", writer
+        )
     finally:
         writer.stop.set()
         thread.join(timeout=60)
