@@ -24,7 +24,7 @@
   var citeForm = document.getElementById("cite-form");
   var gapForm = document.getElementById("gap-form");
 
-  var state = { user: null, hits: [], selected: -1, seq: 0, controller: null, query: "", open: null };
+  var state = { user: null, hits: [], selected: -1, seq: 0, controller: null, query: "", open: null, composing: false };
   var entries = {}; // public id -> promise of the public entry view
 
   box.focus();
@@ -75,6 +75,9 @@
   }
 
   function search() {
+    // Pinyin being composed is not the query yet (this also covers searches started elsewhere,
+    // e.g. when the account's region arrives mid-composition); compositionend searches the words.
+    if (state.composing) return;
     var value = box.value;
     var q = value.trim();
     if (state.controller) state.controller.abort();
@@ -314,8 +317,9 @@
 
   var searchSoon = H.debounce(search, DEBOUNCE_MS);
   // Pinyin being composed is not the query yet: search when the input method commits the words.
-  box.addEventListener("input", function (e) { if (!e.isComposing) searchSoon(); });
-  box.addEventListener("compositionend", searchSoon);
+  box.addEventListener("input", function (e) { if (!e.isComposing && !state.composing) searchSoon(); });
+  box.addEventListener("compositionstart", function () { state.composing = true; });
+  box.addEventListener("compositionend", function () { state.composing = false; searchSoon(); });
   region.addEventListener("change", function () { region.dataset.touched = "1"; search(); });
   region.addEventListener("keydown", function (e) {
     if (e.key === "Enter") { e.preventDefault(); box.focus(); }
