@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+import click
 import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
@@ -47,4 +48,13 @@ def store_from_env(*, schema: bool = True) -> tuple[Settings, Engine]:
             require_schema(engine)
     except StartupError as exc:
         fail(exc)
+    _dispose_when_done(engine)
     return settings, engine
+
+
+def _dispose_when_done(engine: Engine) -> None:
+    """Close the pool when the command ends: in-process runs (tests, ``hotline serve --demo``'s
+    helpers) would otherwise leave PostgreSQL connections for the garbage collector."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(engine.dispose)
