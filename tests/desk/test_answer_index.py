@@ -12,7 +12,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session
 
 from analyzers.pipeline import Analyzer

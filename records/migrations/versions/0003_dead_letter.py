@@ -13,7 +13,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "0003_dead_letter"
 down_revision: str | None = "0002_desk"
 branch_labels: str | Sequence[str] | None = None
