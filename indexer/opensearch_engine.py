@@ -36,7 +36,7 @@ from indexer.related import RELATED_CANDIDATES, RELATED_FIELDS, fill_related, pi
 from indexer.same_question import rank_matches
 from indexer.tantivy_engine import ASK_CANDIDATES, FEW_RESULTS
 from indexer.tantivy_schema import ALL_FIELD
-from indexer.textutil import best_question, best_window, mark, pinyin_initials
+from indexer.textutil import hit_from_payload, pinyin_initials
 
 ASK_INNER_HITS = 3
 REGION_TTL_SECONDS = 60.0
@@ -298,22 +298,7 @@ def _payload(source: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hit(source: dict[str, Any], score: float, terms: list[str]) -> SearchHit:
-    p = _payload(source)
-    question = best_question(p["questions"], terms)
-    text = p["snippet"]
-    if question is not None:
-        answer = p["answers"][p["questions"].index(question)]
-        text = answer if any(t in answer for t in terms) else text
-    return SearchHit(
-        id=p["id"],
-        title=p["title"],
-        score=round(score, 4),
-        region=p["region"],
-        department=p["department"],
-        theme=p["theme"],
-        highlight={"title": mark(p["title"], terms), "snippet": mark(best_window(text, terms), terms)},
-        matched_question=question,
-    )
+    return hit_from_payload(_payload(source), score, terms)
 
 
 def _ms(started: float) -> float:

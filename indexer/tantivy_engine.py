@@ -39,7 +39,7 @@ from indexer.tantivy_schema import (
     build_schema,
     yyyymmdd,
 )
-from indexer.textutil import best_question, best_window, mark, pinyin_initials
+from indexer.textutil import hit_from_payload, pinyin_initials
 
 WRITER_HEAP = 128_000_000
 ASK_CANDIDATES = 30
@@ -298,22 +298,7 @@ class TantivyEngine:
     def _hit(
         self, searcher: tantivy.Searcher, score: float, address: tantivy.DocAddress, terms: tuple[str, ...]
     ) -> SearchHit:
-        p = self._payload(searcher, address)
-        question = best_question(p["questions"], terms)
-        source = p["snippet"]
-        if question is not None:
-            answer = p["answers"][p["questions"].index(question)]
-            source = answer if any(t in answer for t in terms) else source
-        return SearchHit(
-            id=p["id"],
-            title=p["title"],
-            score=round(score, 4),
-            region=p["region"],
-            department=p["department"],
-            theme=p["theme"],
-            highlight={"title": mark(p["title"], terms), "snippet": mark(best_window(source, terms), terms)},
-            matched_question=question,
-        )
+        return hit_from_payload(self._payload(searcher, address), score, terms)
 
     def ask(self, question: str, today: date, region: str | None = None, size: int = 5) -> list[AskMatch]:
         from indexer import ask_candidates as ac

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
@@ -106,3 +107,25 @@ def best_question(questions: list[str], terms: Iterable[str]) -> str | None:
         if score > best_score:
             best, best_score = question, score
     return best
+
+
+def hit_from_payload(p: dict[str, Any], score: float, terms: Sequence[str]) -> Any:
+    """One SearchHit from an engine's stored payload, so both engines highlight alike: the snippet
+    comes from the best-matching Q&A answer when it holds a query word, else from the stored text."""
+    from indexer.engine import SearchHit
+
+    question = best_question(p["questions"], terms)
+    source = p["snippet"]
+    if question is not None:
+        answer = p["answers"][p["questions"].index(question)]
+        source = answer if any(t in answer for t in terms) else source
+    return SearchHit(
+        id=p["id"],
+        title=p["title"],
+        score=round(score, 4),
+        region=p["region"],
+        department=p["department"],
+        theme=p["theme"],
+        highlight={"title": mark(p["title"], terms), "snippet": mark(best_window(source, terms), terms)},
+        matched_question=question,
+    )
