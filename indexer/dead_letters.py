@@ -170,15 +170,23 @@ def mark_dead(session: Session, row: Outbox, reason: str, clock: Clock) -> None:
     row.dead_at = as_utc(clock.now())
     row.last_error = reason
     session.add(row)
+    _audit(session, row, None, clock, "dead_letter", ("pending", "dead"), reason)
+
+
+def _audit(
+    session: Session, row: Outbox, actor: User | None, clock: Clock, action: str,
+    states: tuple[str, str], reason: str | None,
+) -> None:  # fmt: skip
+    """One audit row per dead-letter change of an outbox row, naming the document it carries."""
     record_audit(
         session,
-        actor=None,
+        actor=actor,
         clock=clock,
         object_type=AUDIT_OBJECT,
         object_id=str(row.seq),
-        action="dead_letter",
-        from_state="pending",
-        to_state="dead",
+        action=action,
+        from_state=states[0],
+        to_state=states[1],
         reason=reason,
         details={"doc_type": row.doc_type, "doc_id": row.doc_id, "doc_version": row.doc_version},
     )
@@ -201,16 +209,5 @@ def requeue(session: Session, clock: Clock, actor: User | None, seq: int | None 
         row.dead_at = None
         row.attempts = 0
         session.add(row)
-        record_audit(
-            session,
-            actor=actor,
-            clock=clock,
-            object_type=AUDIT_OBJECT,
-            object_id=str(row.seq),
-            action="requeue",
-            from_state="dead",
-            to_state="pending",
-            reason=reason,
-            details={"doc_type": row.doc_type, "doc_id": row.doc_id, "doc_version": row.doc_version},
-        )
+        _audit(session, row, actor, clock, "requeue", ("dead", "pending"), reason)
     return [row.seq for row in rows if row.seq is not None]
