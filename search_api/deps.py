@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from records.clock import Clock
@@ -16,6 +18,7 @@ from search_api.context import AppContext
 from search_api.security import decode_access_token
 from search_api.settings import Settings
 
+log = logging.getLogger(__name__)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
@@ -36,8 +39,27 @@ def get_clock(ctx: ContextDep) -> Clock:
 
 def get_session(ctx: ContextDep) -> Iterator[Session]:
     """A session per request; the route commits explicitly, anything unfinished rolls back."""
-    with Session(ctx.db, expire_on_commit=False) as session:
+    session = Session(ctx.db, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        close_session(session)
+
+
+def close_session(session: Session) -> None:
+    """Close ``session``, even when its database connection died under it.
+
+    The closing ROLLBACK fails when the server went away mid-request (a restart, a failover). Only
+    uncommitted work is lost, which the server has dropped already, and the answer was settled
+    by then: a dependency's teardown runs after FastAPI sends the response, so a raise here could
+    only turn a clean 201 or 503 into a broken connection. The dead connection is invalidated so
+    the pool opens a new one for the next request.
+    """
+    try:
+        session.close()
+    except DBAPIError as exc:
+        log.warning("closing a session whose database connection failed: %s", exc.orig or exc)
+        session.invalidate()  # discards the connection; it sends nothing, so it cannot fail the same way
 
 
 def get_search(ctx: ContextDep) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -33,6 +33,7 @@ from records.migrate import upgrade
 from records.models import AuditLog, Department, Entry, EntryStatus, EntryVersion, Outbox, QAPair, Role, User
 from records.reference import ensure_department, find_region
 from search_api.app import create_app
+from search_api.deps import get_session
 from search_api.security import create_access_token
 from search_api.settings import Settings
 
@@ -174,6 +175,29 @@ def test_an_outage_is_a_quick_503_and_recovery_needs_nobody(
     finally:
         server.run("start")
     assert request(env).status_code == HEALTHY[name]  # the very first request after the restart
+
+
+def _killed_mid_request(env: Env, thrown: BaseException | None) -> None:
+    """Run get_session as FastAPI does, with the server ending the session's backend in between."""
+    context = env.client.app.state.context  # type: ignore[attr-defined]
+    sessions = get_session(context)
+    session = next(sessions)
+    pid = session.exec(text("SELECT pg_backend_pid()")).one()[0]  # type: ignore[call-overload]
+    with env.db.connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+    if thrown is None:
+        with pytest.raises(StopIteration):
+            next(sessions)
+    else:
+        with pytest.raises(type(thrown)) as raised:
+            sessions.throw(thrown)
+        assert raised.value is thrown  # the route's own error, not the failed ROLLBACK
+
+
+@pytest.mark.parametrize("thrown", [None, RuntimeError("the route failed")], ids=["returned", "raised"])
+def test_a_session_whose_connection_died_closes_quietly(env: Env, thrown: BaseException | None) -> None:
+    _killed_mid_request(env, thrown)
+    assert REQUESTS["who am i"](env).status_code == 200  # the pool replaced the dead connection
 
 
 @dataclass
