@@ -134,6 +134,9 @@ class IndexOutcome:
 @runtime_checkable
 class SearchEngine(Protocol):
     name: str
+    # True when queries are CPU work in this process (the embedded engine): the API then runs
+    # them on the event loop. False when they wait on the network (a cluster): a thread pool.
+    in_process: bool
 
     def index(self, docs: list[IndexDoc]) -> IndexOutcome:
         """Upsert; a doc whose version is <= the indexed (or deleted) version is skipped."""

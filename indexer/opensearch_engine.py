@@ -45,6 +45,7 @@ PAYLOAD_FIELDS = ["id", "payload"]
 
 class OpenSearchEngine:
     name = "opensearch"
+    in_process = False
 
     def __init__(self, search_url: str, analyzer: Any, *, index_name: str = "entries",
                  client: OpenSearch | None = None) -> None:  # fmt: skip

@@ -48,6 +48,7 @@ FEW_RESULTS = 3  # fewer hits than this from the scored fields: retry including 
 
 class TantivyEngine:
     name = "tantivy"
+    in_process = True
 
     def __init__(
         self,

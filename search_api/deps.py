@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    # async: a plain attribute read; as a sync dependency it would cost a thread-pool hop per request
     return request.app.state.context  # type: ignore[no-any-return]
 
 

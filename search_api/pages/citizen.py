@@ -19,7 +19,6 @@ from indexer.engine import MAX_PAGE
 from records.errors import AppError, NotFound, ServiceUnavailable, ValidationFailed
 from records.views import public_view
 from search_api.deps import ClockDep, ContextDep, SessionDep
-from search_api.pages.calls import route_data
 from search_api.pages.collections import filter_choices, theme_collections, theme_page
 from search_api.pages.render import error_field, render, render_error
 from search_api.routes import feedback as feedback_api
@@ -90,19 +89,8 @@ def results(
         return render(request, "citizen/results.html", status_code=422, message=message, **context)
     page_no = _page_number(page)
     try:
-        found = route_data(
-            search_api.search(
-                ctx,
-                background,
-                q,
-                region or None,
-                theme or None,
-                department or None,
-                None,
-                page_no,
-                PAGE_SIZE,
-            )
-        )
+        filters_given = search_api.SearchFilters(region or None, theme or None, department or None)
+        found = search_api.search_body(ctx, background, q, filters_given, page_no, PAGE_SIZE)
     except ValidationFailed as exc:
         return render(request, "citizen/results.html", status_code=422, message=exc.message, **context)
     except ServiceUnavailable as exc:

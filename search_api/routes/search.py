@@ -7,26 +7,49 @@ store write — a zero-result query for the knowledge-gap list — runs after th
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from indexer import regions
-from indexer.engine import MAX_PAGE, MAX_PAGE_SIZE, SearchEngine, SearchHit, SearchRequest
+from indexer.engine import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    AskMatch,
+    SearchEngine,
+    SearchHit,
+    SearchRequest,
+)
 from records.errors import NotFound, ServiceUnavailable, ValidationFailed
 from records.models import ZeroResultQuery
+from search_api.context import AppContext
 from search_api.deps import ContextDep
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 router = APIRouter(tags=["search"])
 
 MAX_QUERY_INPUT = 10_000  # characters; longer pastes are refused, shorter ones analysed in part
 MAX_FILTER = 100
+
+
+async def _run(engine: SearchEngine, call: Callable[..., T], *args: Any) -> T:
+    """Run an engine call where it costs least.
+
+    Why: the embedded engine's queries are a few ms of CPU in this process; a thread-pool hop per
+    request adds handoff and GIL contention and buys nothing, as the worker has no other core to
+    use. A cluster engine waits on the network, so it must not block the event loop."""
+    if engine.in_process:
+        return call(*args)
+    return await run_in_threadpool(call, *args)
 
 
 def _engine(ctx: ContextDep) -> SearchEngine:
@@ -45,6 +68,12 @@ def _region_path(db: Engine, region: str | None) -> str | None:
     if not region or not region.strip():
         return None
     return regions.resolve(db, region.strip()) or region.strip()
+
+
+def _ask(
+    engine: SearchEngine, db: Engine, question: str, today: date, region: str | None, size: int
+) -> list[AskMatch]:
+    return engine.ask(question, today, _region_path(db, region), size)
 
 
 def _record_zero_result(db: Engine, query: str, filters: dict[str, Any], at: datetime) -> None:
@@ -79,7 +108,7 @@ Filter = Annotated[str | None, Query(max_length=MAX_FILTER)]
 
 
 @router.get("/api/search")
-def search(
+async def search(
     ctx: ContextDep,
     background: BackgroundTasks,
     q: Annotated[str, Query(max_length=MAX_QUERY_INPUT, description="检索词")],
@@ -91,39 +120,47 @@ def search(
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 10,
 ) -> Response:
     engine = _engine(ctx)
+    filters = SearchFilters(region, theme, department, category)
+    return _json(await _run(engine, search_body, ctx, background, q, filters, page, size))
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    region: str | None = None
+    theme: str | None = None
+    department: str | None = None
+    category: str | None = None
+
+
+def search_body(
+    ctx: AppContext, background: BackgroundTasks, q: str, filters: SearchFilters, page: int, size: int
+) -> dict[str, Any]:
+    """The /api/search answer; the citizen results page calls this too, so both apply one rule set.
+
+    The region name is resolved here (the store is read about once a minute), so for a cluster
+    engine that read also stays off the event loop."""
     request = SearchRequest(
         q=_text(q, "q"),
         today=ctx.clock.today(),
-        region=_region_path(ctx.db, region),
-        theme=theme or None,
-        department=department or None,
-        category=category or None,
+        region=_region_path(ctx.db, filters.region),
+        theme=filters.theme or None,
+        department=filters.department or None,
+        category=filters.category or None,
         page=page,
         size=size,
     )
-    result = engine.search(request)
+    result = _engine(ctx).search(request)
     if result.total == 0:
-        filters = {
-            k: v
-            for k, v in {
-                "region": region,
-                "theme": theme,
-                "department": department,
-                "category": category,
-            }.items()
-            if v
-        }
+        given = {k: v for k, v in asdict(filters).items() if v}
         now = ctx.clock.now()
         at = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
-        background.add_task(_record_zero_result, ctx.db, q.strip(), filters, at)
-    return _json(
-        {
-            "query": result.query,
-            "total": result.total,
-            "took_ms": result.took_ms,
-            "hits": [_hit(hit) for hit in result.hits],
-        }
-    )
+        background.add_task(_record_zero_result, ctx.db, q.strip(), given, at)
+    return {
+        "query": result.query,
+        "total": result.total,
+        "took_ms": result.took_ms,
+        "hits": [_hit(hit) for hit in result.hits],
+    }
 
 
 class AskBody(BaseModel):
@@ -133,11 +170,10 @@ class AskBody(BaseModel):
 
 
 @router.post("/api/ask")
-def ask(ctx: ContextDep, body: AskBody) -> Response:
+async def ask(ctx: ContextDep, body: AskBody) -> Response:
     engine = _engine(ctx)
-    matches = engine.ask(
-        _text(body.question, "question"), ctx.clock.today(), _region_path(ctx.db, body.region), body.size
-    )
+    question = _text(body.question, "question")
+    matches = await _run(engine, _ask, engine, ctx.db, question, ctx.clock.today(), body.region, body.size)
     return _json(
         {
             "matches": [
@@ -155,18 +191,20 @@ def ask(ctx: ContextDep, body: AskBody) -> Response:
 
 
 @router.get("/api/entries/{entry_id}/related")
-def related(ctx: ContextDep, entry_id: Annotated[str, Path(max_length=64)]) -> Response:
-    found = _engine(ctx).related(entry_id, ctx.clock.today())
+async def related(ctx: ContextDep, entry_id: Annotated[str, Path(max_length=64)]) -> Response:
+    engine = _engine(ctx)
+    found = await _run(engine, engine.related, entry_id, ctx.clock.today())
     if found is None:
         raise NotFound("条目不存在或未公开", code="entry_not_found", details={"id": entry_id})
     return _json({"related": [{"id": h.id, "title": h.title, "score": h.score} for h in found]})
 
 
 @router.get("/api/suggest")
-def suggest(
+async def suggest(
     ctx: ContextDep,
     q: Annotated[str, Query(max_length=200)] = "",
     size: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> Response:
-    suggestions = _engine(ctx).suggest(q, ctx.clock.today(), size) if q.strip() else []
+    engine = _engine(ctx)
+    suggestions = await _run(engine, engine.suggest, q, ctx.clock.today(), size) if q.strip() else []
     return _json({"query": q, "suggestions": suggestions})
