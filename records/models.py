@@ -12,7 +12,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -174,6 +174,9 @@ class OutboxOp(str, enum.Enum):
     delete = "delete"
 
 
+_DEAD = text("dead_at IS NOT NULL")
+
+
 class Outbox(SQLModel, table=True):
     """Index change requests written in the same transaction as the public change (design §6).
 
@@ -190,8 +193,12 @@ class Outbox(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     dead_at: datetime | None = Field(
-        default=None, index=True, description="set when the engine rejected the document for good"
+        default=None, description="set when the engine rejected the document for good"
     )
+
+    # Dead letters only (migration 0005): a full dead_at index, NULL on nearly every row, led
+    # SQLite's planner to walk the whole table on every outbox poll.
+    __table_args__ = (Index("ix_outbox_dead_letters", "dead_at", sqlite_where=_DEAD, postgresql_where=_DEAD),)
 
 
 class ZeroResultQuery(SQLModel, table=True):
