@@ -52,7 +52,7 @@ def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time used so far by ``pids``: cost per request that other load cannot inflate."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for pid in pids:
+    for pid in set(pids):  # with one worker, uvicorn serves in the parent: the same pid twice
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
