@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from records.errors import AppError, ServiceUnavailable
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 10.0
+Source = dict[str, Any] | str  # a document, or its JSON text
 BULK_MAX_DOCS = 500
 BULK_MAX_BYTES = 5_000_000
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0)  # seconds before each retry of an overloaded/unreachable bulk
@@ -110,12 +111,15 @@ class BulkOutcome:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (id, engine's reason)
 
 
-def _chunks(items: list[tuple[dict[str, Any], dict[str, Any]]]) -> Iterator[list[str]]:
-    """NDJSON lines per request, at most BULK_MAX_DOCS documents and ~BULK_MAX_BYTES each."""
+def _chunks(items: Sequence[tuple[dict[str, Any], Source]]) -> Iterator[list[str]]:
+    """NDJSON lines per request, at most BULK_MAX_DOCS documents and ~BULK_MAX_BYTES each.
+
+    A source may come serialised already (a rebuild's worker processes do that work)."""
     lines: list[str] = []
     size = 0
     for action, source in items:
-        pair = [json.dumps(action, ensure_ascii=False), json.dumps(source, ensure_ascii=False)]
+        body = source if isinstance(source, str) else json.dumps(source, ensure_ascii=False)
+        pair = [json.dumps(action, ensure_ascii=False), body]
         weight = sum(len(line.encode()) + 1 for line in pair)
         if lines and (len(lines) // 2 >= BULK_MAX_DOCS or size + weight > BULK_MAX_BYTES):
             yield lines
@@ -128,7 +132,7 @@ def _chunks(items: list[tuple[dict[str, Any], dict[str, Any]]]) -> Iterator[list
 
 def bulk(
     client: OpenSearch,
-    items: list[tuple[dict[str, Any], dict[str, Any]]],
+    items: Sequence[tuple[dict[str, Any], Source]],
     delays: tuple[float, ...] = RETRY_DELAYS,
 ) -> BulkOutcome:
     """Send (action, source) pairs; per-item 429s are resent with backoff, 409s count as skipped."""

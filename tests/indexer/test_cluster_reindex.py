@@ -59,9 +59,11 @@ def test_alias_swap_reindex_keeps_search_up_and_loses_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import indexer.reindex as embedded
+    from indexer import fast_analysis
 
     monkeypatch.setattr(embedded, "POOL_THRESHOLD", 1)  # exercise the process pool on a small store
     monkeypatch.setattr(embedded, "BATCH", 7)  # several bulk requests
+    monkeypatch.setattr(fast_analysis, "CHUNK", 7)  # several worker tasks, so several bulk requests
     for i in range(40):
         publish(db, f"R{i:02d}", f"居住证办理指南第{i}号")
     worker = OutboxWorker(db, engine, analyzer, clock)
