@@ -38,14 +38,19 @@ def load_average() -> str:
         return "?"
 
 
-def rss_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MB, read from /proc/<pid>/status."""
+def rss_mb(pid: int) -> tuple[float, float, float, float]:
+    """(VmRSS, VmHWM, RssAnon, RssFile) of a process in MB, read from /proc/<pid>/status.
+
+    Why the split: RssFile is mostly tantivy's memory-mapped index files, page cache that every
+    worker maps and shares and the kernel may reclaim; RssAnon is the worker's own memory."""
+    keys = ("VmRSS", "VmHWM", "RssAnon", "RssFile")
     values = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in keys:
             values[key] = int(rest.split()[0]) / 1024
-    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+    rss, peak, private, mapped = (values.get(key, 0.0) for key in keys)
+    return rss, peak, private, mapped
 
 
 def cpu_seconds(pids: list[int]) -> float:
