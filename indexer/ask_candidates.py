@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import tantivy
 
 from analyzers.types import AnalyzedQuery
 from indexer import tantivy_query as tq
+from indexer.engine import AskMatch
 from indexer.same_question import Candidate
 
 # Candidates re-ranked per ask: on LCQMC the re-ranked Recall@1/@5 are the same with 15, 20, 30
@@ -34,24 +37,42 @@ def candidate_query(
     return tq.combine(filters, groups, 1)
 
 
-def collect(searcher: tantivy.Searcher, query: tantivy.Query, size: int) -> list[Candidate]:
+AnswerRefs = dict[tuple[str, str], int]  # (entry id, question) -> number of its Q&A in the entry
+
+
+def collect(
+    searcher: tantivy.Searcher, query: tantivy.Query, size: int
+) -> tuple[list[Candidate], AnswerRefs]:
     """(entry id, question, answer, bm25, stored tokens) of the best question documents for
-    ``size`` matches."""
+    ``size`` matches, and where each one's answer is.
+
+    Question documents name their answer (by number) on the entry document rather than storing
+    it, so ``answer`` is "" here; ``with_answers`` reads it for the few matches returned."""
     limit = max(ASK_CANDIDATES, PER_MATCH * size)
     out: list[Candidate] = []
+    refs: AnswerRefs = {}
     for score, address in searcher.search(query, limit=limit, count=False).hits:
         doc = searcher.doc(address)
         payload = json.loads(doc.get_first("payload") or b"{}")
         tokens = payload.get("tokens")
-        out.append(
-            (
-                str(doc.get_first("id")),
-                payload["question"],
-                payload["answer"],
-                score,
-                tokens.split() if tokens else None,
-            )
-        )
+        entry_id, question = str(doc.get_first("id")), payload["question"]
+        refs.setdefault((entry_id, question), int(payload.get("qa", 0)))
+        out.append((entry_id, question, payload.get("answer", ""), score, tokens.split() if tokens else None))
+    return out, refs
+
+
+def with_answers(
+    matches: list[AskMatch], refs: AnswerRefs, entry_payload: Callable[[str], dict[str, Any] | None]
+) -> list[AskMatch]:
+    """The matches with their answers, read from their entries' stored payloads (one per entry)."""
+    out = []
+    for match in matches:
+        if not match.answer:
+            payload = entry_payload(match.entry_id) or {}
+            answers = payload.get("answers") or []
+            number = refs.get((match.entry_id, match.question), 0)
+            match = replace(match, answer=answers[number] if number < len(answers) else "")
+        out.append(match)
     return out
 
 

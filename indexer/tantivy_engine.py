@@ -311,9 +311,20 @@ class TantivyEngine:
         searcher = self.searcher()
         # qtext_t exists only on question documents: expiry and region filters, no kind filter
         query = ac.candidate_query(self.schema, analyzed, self._scoped(KIND_QUESTION, today, region))
-        candidates = ac.collect(searcher, query, size)
+        candidates, refs = ac.collect(searcher, query, size)
         idf = ac.idf_lookup(searcher, self._question_total(searcher))
-        return rank_matches(self.analyzer, text, analyzed, candidates, size, idf)
+        matches = rank_matches(self.analyzer, text, analyzed, candidates, size, idf)
+        return ac.with_answers(matches, refs, lambda entry_id: self.entry_payload(searcher, entry_id))
+
+    def entry_payload(self, searcher: tantivy.Searcher, entry_id: str) -> dict[str, Any] | None:
+        """The stored payload of one entry document (the kind filter skips its question documents)."""
+        query = tq.combine(
+            [tq.kind_filter(self.schema, KIND_ENTRY)],
+            [tq.Query.term_query(self.schema, "id", entry_id)],
+            None,
+        )
+        found = searcher.search(query, limit=1, count=False).hits
+        return self._payload(searcher, found[0][1]) if found else None
 
     def related(self, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:
         from indexer.related import find_related

@@ -63,7 +63,8 @@ def scored(engine: TantivyEngine, question: str, size: int) -> list[sq.Scored]:
     searcher = engine.searcher()
     query = ac.candidate_query(engine.schema, analyzed, engine._scoped(KIND_QUESTION, TODAY, None))
     idf = ac.idf_lookup(searcher, engine._question_total(searcher))
-    return sq.score_candidates(engine.analyzer, text, analyzed, ac.collect(searcher, query, size), idf, size)
+    candidates, _ = ac.collect(searcher, query, size)
+    return sq.score_candidates(engine.analyzer, text, analyzed, candidates, idf, size)
 
 
 def pair_features(
