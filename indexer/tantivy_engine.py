@@ -275,11 +275,19 @@ class TantivyEngine:
             if value:
                 filters.append(tq.Query.term_query(self.schema, field, value))
         offset = (request.page - 1) * request.size
-        coverage = tq.coverage_weights(self.schema, searcher, analyzed, self._entry_total(searcher))
+        entries = self._entry_total(searcher)
+        coverage = tq.coverage_weights(self.schema, searcher, analyzed, entries)
         for fields in (tq.SEARCH_FIELDS, tq.SEARCH_FIELDS_WIDE):
             # Words found only in answers or original text: widen to the all-words field when the
             # short fields find (almost) nothing, so such entries are still found.
             groups = tq.group_queries(self.schema, analyzed, fields)
+            common = tq.common_groups(searcher, analyzed, fields, entries)
+            if common:  # rare words decide the candidates, unless they cannot fill the page
+                query = tq.combine_discriminating(filters, groups, common, coverage)
+                result = searcher.search(query, limit=request.size, offset=offset, count=True)
+                total = _count(result)
+                if total >= offset + request.size:
+                    break
             query = tq.combine(filters, groups, tq.minimum_should_match(len(groups)), None, coverage)
             result = searcher.search(query, limit=request.size, offset=offset, count=True)
             total = _count(result)

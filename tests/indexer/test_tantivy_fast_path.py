@@ -70,3 +70,32 @@ def test_region_filter_with_term_queries(search: TantivyEngine, region: str) -> 
     search.index([entry("R1", "居住证申领")])
     search.commit()
     assert find(search, "居住证", region=region) == ((0, []) if region == "无锡市" else (1, ["R1"]))
+
+
+@pytest.fixture
+def common_words(search: TantivyEngine, monkeypatch: pytest.MonkeyPatch) -> TantivyEngine:
+    """12 entries about 居住证 (a common word here), one of them about 补办 (a rare one); the
+    common-words first pass is switched on at this size, as it is from 20,000 entries."""
+    from indexer import tantivy_query
+
+    monkeypatch.setattr(tantivy_query, "COMMON_MIN_DOCS", 0)
+    titles = [f"居住证签注第{i}号" for i in range(11)]
+    search.index([entry(f"C{i}", title) for i, title in enumerate(titles)] + [entry("R1", "居住证补办")])
+    search.commit()
+    return search
+
+
+def test_rare_words_decide_the_candidates_when_they_fill_the_page(common_words: TantivyEngine) -> None:
+    assert find(common_words, "居住证补办", size=1) == (1, ["R1"])  # only entries holding 补办
+
+
+@pytest.mark.parametrize(("size", "page"), [(10, 1), (1, 2)])
+def test_a_page_the_rare_words_cannot_fill_comes_from_the_whole_query(
+    common_words: TantivyEngine, monkeypatch: pytest.MonkeyPatch, size: int, page: int
+) -> None:
+    from indexer import tantivy_query
+
+    total, ids = find(common_words, "居住证补办", size=size, page=page)
+    monkeypatch.setattr(tantivy_query, "COMMON_MIN_DOCS", 10**9)  # the whole query, always
+    assert (total, ids) == find(common_words, "居住证补办", size=size, page=page)
+    assert total == 12 and len(ids) == size and (page > 1 or ids[0] == "R1")
