@@ -107,6 +107,7 @@ class Segmenter:
         self._engine = engine
         self._stopwords = data.stopwords
         self._subword_cache: dict[str, list[str]] = {}
+        self._emissions: dict[str, tuple[str, ...]] = {}
 
     def has_word(self, word: str) -> bool:
         return self._engine.has_word(word)
@@ -124,27 +125,48 @@ class Segmenter:
         出生医学证明补发 also indexes 出生医学证明.
         """
         tokens: list[str] = []
-        append, extend = tokens.append, tokens.extend
-        stopwords, cache = self._stopwords, self._subword_cache
+        extend, emissions = tokens.extend, self._emissions
         previous = ""
-        # One tight loop: this runs over every character of every entry on a full rebuild.
+        # One tight loop over every word of every entry on a full rebuild: what a word emits is
+        # looked up once per distinct word; only units (which may join the number before them)
+        # take the slow path.
         for piece in self._engine.cut(text):
-            if piece in stopwords or piece.isspace():
-                previous = piece
-                continue
-            if piece in UNITS and _NUMBER.match(previous):
-                previous = previous + piece
-                append(previous)
-                continue
-            if piece in UNITS and _extends_unit(previous, piece):
-                previous = tokens[-1] = previous + piece  # 3个 + 月 → 3个月
-                continue
-            if len(piece) > 2:
-                subwords = cache.get(piece)
-                extend(subwords if subwords is not None else self._subwords(piece))
-            append(piece)
+            emitted = emissions.get(piece)
+            if emitted is None:
+                if piece in UNITS:
+                    previous = self._unit(tokens, previous, piece)
+                    continue
+                emitted = self._emission(piece)
+            extend(emitted)
             previous = piece
         return tokens
+
+    def _emission(self, piece: str, remember: bool = True) -> tuple[str, ...]:
+        """What a word adds to the index tokens: nothing for a stopword or blank, else its
+        dictionary sub-words and itself. Units are never remembered: they take the slow path."""
+        if piece in self._stopwords or piece.isspace():
+            emitted: tuple[str, ...] = ()
+        elif len(piece) > 2:
+            emitted = (*self._subwords(piece), piece)
+        else:
+            emitted = (piece,)
+        if remember and len(self._emissions) < SUBWORD_CACHE_SIZE:
+            self._emissions[piece] = emitted
+        return emitted
+
+    def _unit(self, tokens: list[str], previous: str, piece: str) -> str:
+        """A unit word: glued to the number before it (2024 + 年, 3个 + 月), else a plain word.
+        Returns the new "previous" word."""
+        if piece in self._stopwords:
+            return piece
+        if _NUMBER.match(previous):
+            tokens.append(previous + piece)
+            return previous + piece
+        if _extends_unit(previous, piece):
+            tokens[-1] = previous + piece  # 3个 + 月 → 3个月
+            return previous + piece
+        tokens.extend(self._emission(piece, remember=False))
+        return piece
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
         """Precise-mode words with character spans, numbers glued to units, stopwords kept."""

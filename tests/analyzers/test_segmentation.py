@@ -145,3 +145,21 @@ def test_rjieba_gives_the_same_tokens_as_jieba(both_backends: tuple[Segmenter, S
     normalized = normalize(text)
     assert fast.search_tokens(normalized) == reference.search_tokens(normalized)
     assert fast.spans(normalized) == reference.spans(normalized)
+
+
+def test_a_unit_seen_alone_still_joins_a_later_number() -> None:
+    """Words' index tokens are remembered per segmenter; a unit must never be (it depends on the
+    word before it), or 月 seen alone once would stop 12 + 月 from becoming 12月 ever after."""
+    segmenter = Segmenter(load(None))
+    assert segmenter.search_tokens("月") == ["月"]
+    for _ in range(2):  # the second time from the remembered words
+        assert segmenter.search_tokens("2024年12月25日起施行") == [
+            "2024",
+            "2024年",
+            "12",
+            "12月",
+            "25",
+            "日起",
+            "施行",
+        ]
+        assert segmenter.search_tokens("期满前3个月内") == ["期满", "前", "3", "3个月", "内"]
