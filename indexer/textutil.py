@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+import rjieba
 from pypinyin import Style, lazy_pinyin
 
 SNIPPET_CHARS = 120
@@ -22,8 +23,20 @@ _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 @lru_cache(maxsize=65536)
 def pinyin_initials(text: str) -> str:
-    """'居住证办理' → 'jzzbl' (letters and digits kept as typed, lower-cased)."""
-    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]
+    """'居住证办理' → 'jzzbl' (letters and digits kept as typed, lower-cased).
+
+    Why word by word: pypinyin segments the text itself (to read polyphones by phrase), ~120 µs
+    for a title — a fifth of a rebuild's CPU went there, as titles and questions rarely repeat
+    whole. Words do repeat, so jieba's words are looked up once each (~3 µs a title). Same
+    initials for 15,134 of 15,134 synthetic and 7,669 of 7,704 real government questions; the
+    other 35 read a polyphone by a different word split, better in some (长春市: ccs, not zcs
+    from 省长) and worse in others (推行: th)."""
+    return "".join(_word_initials(word) for word in rjieba.cut(text))
+
+
+@lru_cache(maxsize=65536)
+def _word_initials(word: str) -> str:
+    letters = lazy_pinyin(word, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]
     return "".join(part[:1] if part.isascii() else "" for part in letters).lower()
 
 
