@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from indexer.engine import QA, IndexDoc
@@ -19,72 +21,94 @@ from records.models import Category, Department, Entry, EntryStatus, EntryVersio
 SEARCHABLE = (EntryStatus.published, EntryStatus.takedown_requested)
 
 
-def is_searchable(entry: Entry, version: EntryVersion | None, today: date) -> bool:
-    return (
-        entry.status in SEARCHABLE
-        and version is not None
-        and (version.effective_to is None or version.effective_to >= today)
-    )
-
-
 class _Paths:
-    """Region and category paths by id, cached for the batch (both trees are small)."""
+    """Region and category paths by id, read once per batch (both trees are small)."""
 
     def __init__(self, session: Session) -> None:
-        self.regions = {r.id: r for r in session.exec(select(Region))}
-        self.categories = {c.id: c for c in session.exec(select(Category))}
+        self.regions = {
+            row.id: (row.name, row.parent_id)
+            for row in _rows(session, columns(Region.id, Region.name, Region.parent_id))
+        }
+        self.categories = {row.id: row.path for row in _rows(session, columns(Category.id, Category.path))}
 
     def region(self, region_id: int | None) -> tuple[str, ...]:
         names: list[str] = []
         seen: set[int] = set()
         while region_id is not None and region_id in self.regions and region_id not in seen:
             seen.add(region_id)
-            region = self.regions[region_id]
-            names.append(region.name)
-            region_id = region.parent_id
+            name, region_id = self.regions[region_id]
+            names.append(name)
         return tuple(reversed(names))
 
     def category(self, category_id: int | None) -> tuple[str, ...]:
-        category = self.categories.get(category_id) if category_id is not None else None
-        return tuple(category.path.split("/")) if category else ()
+        path = self.categories.get(category_id) if category_id is not None else None
+        return tuple(path.split("/")) if path else ()
+
+
+# Columns, not ORM entities: building identity-mapped objects (state tracking, attribute events)
+# cost about as much as analysing the text on a full rebuild, and nothing here is written back.
+_ENTRY = (Entry.public_id, Entry.status, Entry.live_version_id, Entry.lock_version)
+_VERSION = (
+    EntryVersion.id,
+    EntryVersion.title,
+    EntryVersion.department_id,
+    EntryVersion.region_id,
+    EntryVersion.category_id,
+    EntryVersion.theme_id,
+    EntryVersion.effective_from,
+    EntryVersion.effective_to,
+    EntryVersion.contact_phone,
+    EntryVersion.original_text,
+    EntryVersion.interpretation,
+    EntryVersion.keywords,
+)
 
 
 def load_docs(session: Session, public_ids: Sequence[str], today: date) -> dict[str, IndexDoc | None]:
     """IndexDoc per public id; None when the entry is missing or not searchable (→ delete)."""
     result: dict[str, IndexDoc | None] = dict.fromkeys(public_ids)
-    entries = list(session.exec(select(Entry).where(col(Entry.public_id).in_(list(public_ids)))))
+    entries = _rows(session, columns(*_ENTRY).where(col(Entry.public_id).in_(list(public_ids))))
     version_ids = [e.live_version_id for e in entries if e.live_version_id is not None]
     versions = {
-        v.id: v for v in session.exec(select(EntryVersion).where(col(EntryVersion.id).in_(version_ids)))
+        v.id: v for v in _rows(session, columns(*_VERSION).where(col(EntryVersion.id).in_(version_ids)))
     }
-    qas: dict[int, list[QAPair]] = defaultdict(list)
-    for qa in session.exec(
-        select(QAPair).where(col(QAPair.version_id).in_(version_ids)).order_by(col(QAPair.position))
+    qas: dict[int, list[QA]] = defaultdict(list)
+    rows = columns(QAPair.version_id, QAPair.question, QAPair.answer, QAPair.similar_questions)
+    for qa in _rows(
+        session, rows.where(col(QAPair.version_id).in_(version_ids)).order_by(col(QAPair.position))
     ):
-        qas[qa.version_id].append(qa)
+        qas[qa.version_id].append(QA(qa.question, qa.answer, tuple(qa.similar_questions or ())))
     department_ids = {v.department_id for v in versions.values()}
     departments = {
-        d.id: d for d in session.exec(select(Department).where(col(Department.id).in_(department_ids)))
+        d.id: (d.name, d.region_id)
+        for d in _rows(
+            session,
+            columns(Department.id, Department.name, Department.region_id).where(
+                col(Department.id).in_(department_ids)
+            ),
+        )
     }
     theme_ids = {v.theme_id for v in versions.values() if v.theme_id is not None}
-    themes = {t.id: t.name for t in session.exec(select(Theme).where(col(Theme.id).in_(theme_ids)))}
+    themes = {
+        t.id: t.name
+        for t in _rows(session, columns(Theme.id, Theme.name).where(col(Theme.id).in_(theme_ids)))
+    }
     paths = _Paths(session)
     for entry in entries:
         version = versions.get(entry.live_version_id) if entry.live_version_id is not None else None
-        if version is None or not is_searchable(entry, version, today):
+        if (
+            version is None
+            or entry.status not in SEARCHABLE
+            or (version.effective_to is not None and version.effective_to < today)
+        ):
             continue
-        department = departments.get(version.department_id)
-        region_id = (
-            version.region_id
-            if version.region_id is not None
-            else (department.region_id if department else None)
-        )
-        region_path = paths.region(region_id)
+        department_name, department_region = departments.get(version.department_id, ("", None))
+        region_path = paths.region(version.region_id if version.region_id is not None else department_region)
         result[entry.public_id] = IndexDoc(
             id=entry.public_id,
             version=entry.lock_version,
             title=version.title,
-            department=department.name if department else "",
+            department=department_name,
             region=region_path[-1] if region_path else "",
             region_path=region_path,
             category_path=paths.category(version.category_id),
@@ -95,11 +119,20 @@ def load_docs(session: Session, public_ids: Sequence[str], today: date) -> dict[
             original_text=version.original_text,
             interpretation=version.interpretation,
             keywords=tuple(version.keywords or ()),
-            qas=tuple(
-                QA(qa.question, qa.answer, tuple(qa.similar_questions or ())) for qa in qas[version.id or 0]
-            ),
+            qas=tuple(qas[version.id]),
         )
     return result
+
+
+def columns(*fields: Any) -> Any:
+    """A select of model attributes as plain columns (typed Any: SQLAlchemy's overloads stop at
+    a few columns, and sqlmodel's select types model attributes as their Python values)."""
+    return sa_select(*fields)
+
+
+def _rows(session: Session, statement: Any) -> list[Any]:
+    """Result rows with attribute access (sqlmodel types column selects as plain tuples)."""
+    return list(session.exec(statement))
 
 
 def searchable_ids(session: Session, today: date) -> list[str]:
@@ -119,4 +152,4 @@ def batched(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-__all__ = ["batched", "is_searchable", "load_docs", "searchable_ids"]
+__all__ = ["batched", "load_docs", "searchable_ids"]
