@@ -25,7 +25,7 @@ from indexer import layout
 from indexer.documents import batched, load_docs, searchable_ids
 from indexer.engine import IndexDoc
 from indexer.fast_analysis import analyzed_batches
-from indexer.tantivy_engine import TantivyEngine
+from indexer.tantivy_engine import REBUILD_WRITER_HEAP, TantivyEngine
 from records.clock import Clock, SystemClock
 from records.models import Outbox
 from search_api.settings import Settings
@@ -66,7 +66,14 @@ def rebuild(
     if progress:
         progress(0, total)
     target = layout.new_dir(root, settings.index_name)
-    engine = TantivyEngine(root, analyzer, index_name=settings.index_name, writable=True, directory=target)
+    engine = TantivyEngine(
+        root,
+        analyzer,
+        index_name=settings.index_name,
+        writable=True,
+        directory=target,
+        writer_heap=REBUILD_WRITER_HEAP,
+    )
     processes = workers if workers is not None else min(os.cpu_count() or 1, 4)
     fan_out = processes > 1 and total >= POOL_THRESHOLD
     done = 0
