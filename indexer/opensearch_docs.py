@@ -13,6 +13,10 @@ its own (the nested field's BM25 statistics are over questions, like tantivy's q
 A delete is a ``tombstone`` document carrying the delete's version, so a late, older upsert stays
 refused for as long as the index lives (OpenSearch forgets versions of real deletes after
 ``index.gc_deletes``, 60 s by default).
+
+Token fields keep frequencies but no positions, and stay out of ``_source``: every query is built
+from term queries in Python (never phrases), and only ids, payloads, region names and nested
+questions are ever read back, so both would be indexing work and disk for nothing.
 """
 
 from __future__ import annotations
