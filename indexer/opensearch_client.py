@@ -16,9 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import orjson
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
-from opensearchpy.exceptions import TransportError
+from opensearchpy.exceptions import SerializationError, TransportError
+from opensearchpy.serializer import JSONSerializer
 
 from records.errors import AppError, ServiceUnavailable
 
@@ -48,8 +50,31 @@ def hosts(search_url: str) -> list[str]:
     return [part.strip().rstrip("/") for part in search_url.split(",") if part.strip()]
 
 
+class OrjsonSerializer(JSONSerializer):
+    """opensearch-py's JSON serializer on orjson.
+
+    Why: every search answer (ten hits with their payloads) and every bulk response (an item per
+    document) is parsed in the API process, on the CPUs OpenSearch itself needs on a small
+    machine; orjson parses them several times faster than the standard library."""
+
+    def loads(self, s: str) -> Any:
+        try:
+            return orjson.loads(s)
+        except orjson.JSONDecodeError as exc:
+            raise SerializationError(s, exc) from exc
+
+    def dumps(self, data: Any) -> Any:
+        if isinstance(data, str):
+            return data
+        try:
+            return orjson.dumps(data, default=self.default).decode()
+        except TypeError as exc:
+            raise SerializationError(data, exc) from exc
+
+
 def make_client(search_url: str, pool_size: int = 32) -> OpenSearch:
     return OpenSearch(
+        serializer=OrjsonSerializer(),
         hosts=hosts(search_url),
         timeout=REQUEST_TIMEOUT,
         max_retries=2,
@@ -118,8 +143,8 @@ def _chunks(items: Sequence[tuple[dict[str, Any], Source]]) -> Iterator[list[str
     lines: list[str] = []
     size = 0
     for action, source in items:
-        body = source if isinstance(source, str) else json.dumps(source, ensure_ascii=False)
-        pair = [json.dumps(action, ensure_ascii=False), body]
+        body = source if isinstance(source, str) else orjson.dumps(source).decode()
+        pair = [orjson.dumps(action).decode(), body]
         weight = sum(len(line.encode()) + 1 for line in pair)
         if lines and (len(lines) // 2 >= BULK_MAX_DOCS or size + weight > BULK_MAX_BYTES):
             yield lines
