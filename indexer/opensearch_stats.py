@@ -2,7 +2,7 @@
 
 Why: the coverage bonus of /api/search and the /api/ask model need per-token document counts;
 OpenSearch has no doc-freq call, so one size-0 search with a ``filters`` aggregation counts many
-tokens at once, and a short-lived cache keeps that off most requests (the counts move slowly;
+tokens at once, and a cache of a few minutes keeps that off most requests (the counts move slowly;
 a commit in this process clears it).
 """
 
@@ -15,7 +15,10 @@ from typing import Any
 
 from indexer.opensearch_docs import KIND_ENTRY
 
-STATS_TTL_SECONDS = 30.0
+# Document frequencies move slowly (a relative IDF of a word in 100k entries shifts little in five
+# minutes), while a refetch is one more search request per query with a new word; this process's
+# own commits clear the cache anyway.
+STATS_TTL_SECONDS = 300.0
 STATS_MAX_TOKENS = 50_000
 
 
