@@ -270,7 +270,8 @@ def _search_rows(s: dict[str, Any], workers: int) -> list[str]:
             f"| {raw['p50']:.1f} / {raw['p95']:.1f} ms, {raw['per_second']:.0f}/s, {raw['errors']} | | |"
         )
         if n == clients:  # the figure: the overhead under the concurrent load
-            rows.append(f"| overhead at p50, {label} | {ratio:.2f}× raw | ≤ 1.3× | {_verdict(ratio <= 1.3)} |")
+            verdict = _verdict(ratio <= 1.3)
+            rows.append(f"| overhead at p50, {label} | {ratio:.2f}× raw | ≤ 1.3× | {verdict} |")
         else:  # one client: a fixed few ms of HTTP and Python against a ~10 ms query, shown for reference
             rows.append(f"| overhead at p50, {label} (reference) | {ratio:.2f}× raw | | |")
     return rows
