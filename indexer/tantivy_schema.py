@@ -165,7 +165,7 @@ class DocBuilder:
             question = self._common(item, KIND_QUESTION)
             question["qtext_t"] = tokens
             # The answer stays on the entry document ("answers"), named by its number: an entry's
-            # similar questions would otherwise each store it again (~30% of the stored bytes).
+            # similar questions would otherwise each store it again (100k entries: store 123 -> 109 MB).
             question["payload"] = _payload({"question": text, "qa": number, "tokens": tokens})
             out.append(orjson.dumps(question).decode())
         return out
