@@ -166,9 +166,7 @@ class DocBuilder:
             question["qtext_t"] = tokens
             # The answer stays on the entry document ("answers"), named by its number: an entry's
             # similar questions would otherwise each store it again (100k entries: store 123 -> 109 MB).
-            # Nor are the tokens stored: /api/ask re-derives them for its ~20 candidates (~10 µs
-            # each), cheaper than keeping every worker's mapped index larger.
-            question["payload"] = _payload({"question": text, "qa": number})
+            question["payload"] = _payload({"question": text, "qa": number, "tokens": tokens})
             out.append(orjson.dumps(question).decode())
         return out
 
