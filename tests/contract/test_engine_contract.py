@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -212,6 +213,20 @@ def test_ask_flags_same_question_and_prefers_it(engine: Any) -> None:
     assert matches[0].entry_id == "Q1" and matches[0].same_question
     assert matches[0].question == "身份证丢了怎么补办"
     assert all(not m.same_question for m in matches[1:])
+
+
+def test_ask_answers_with_the_matched_questions_own_answer(engine: Any) -> None:
+    qas = (
+        QA("身份证丢了怎么补办", "到派出所申请补领。", ("身份证不见了去哪补",)),
+        QA("补办身份证要多少钱", "补领工本费四十元。", ("补身份证收费吗",)),
+    )
+    load(engine, replace(doc("A1", "居民身份证补领"), qas=qas))
+    for asked, answer in (
+        ("补身份证收费吗", "补领工本费四十元。"),
+        ("身份证不见了去哪补", "到派出所申请补领。"),
+    ):
+        match = engine.ask(asked, TODAY)[0]
+        assert (match.entry_id, match.answer) == ("A1", answer), asked
 
 
 def test_related_is_three_distinct_matters_never_itself(engine: Any) -> None:
