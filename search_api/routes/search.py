@@ -73,6 +73,7 @@ def _region_path(db: Engine, region: str | None) -> str | None:
 def _ask(
     engine: SearchEngine, db: Engine, question: str, today: date, region: str | None, size: int
 ) -> list[AskMatch]:
+    """The region name resolved and the ask, in one call: for a cluster engine both run in the pool."""
     return engine.ask(question, today, _region_path(db, region), size)
 
 
