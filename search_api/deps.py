@@ -96,7 +96,8 @@ def require_roles(*roles: Role) -> Any:
 
     def _check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise Forbidden("当前角色无权执行此操作", code="role_forbidden", details={"role": user.role.value})
+            details = {"role": user.role.value}
+            raise Forbidden("当前角色无权执行此操作", code="role_forbidden", details=details)
         return user
 
     return Depends(_check)

@@ -28,14 +28,19 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("./data"), description="Where the SQLite file and the embedded index live.")
     database_url: str = Field("", description="SQLAlchemy URL; empty means sqlite:///<DATA_DIR>/hotline.db.")
     search_url: str = Field(
-        "", description="Empty or 'embedded' for the tantivy index under DATA_DIR; http(s)://… for OpenSearch."
+        "",
+        description="Empty or 'embedded' for the tantivy index under DATA_DIR; http(s)://… for OpenSearch.",
     )
-    index_name: str = Field("entries", description="Alias (cluster) or directory prefix (embedded) of the index.")
+    index_name: str = Field(
+        "entries", description="Alias (cluster) or directory prefix (embedded) of the index."
+    )
     secret_key: str = Field(PLACEHOLDER_SECRET, description="Signs staff access tokens.")
     token_ttl_minutes: int = Field(480, ge=1, le=7 * 24 * 60, description="Lifetime of a staff token.")
     timezone: str = Field("Asia/Shanghai", description="Local time zone for effective dates and due times.")
     max_text_bytes: int = Field(100_000, ge=1_000, description="Largest accepted text field, in UTF-8 bytes.")
-    indexer_poll_seconds: float = Field(0.2, gt=0, le=10, description="How often the indexer drains the outbox.")
+    indexer_poll_seconds: float = Field(
+        0.2, gt=0, le=10, description="How often the indexer drains the outbox."
+    )
     dictionary_dir: Path | None = Field(
         None, description="Folder with editable analyzer dictionaries; defaults to the packaged ones."
     )
@@ -72,7 +77,8 @@ class Settings(BaseSettings):
     @classmethod
     def _check_search_url(cls, value: str) -> str:
         if value and value != "embedded" and not value.startswith(("http://", "https://")):
-            raise ValueError("SEARCH_URL must be empty, 'embedded', or an http(s):// URL of an OpenSearch node")
+            message = "SEARCH_URL must be empty, 'embedded', or an http(s):// URL of an OpenSearch node"
+            raise ValueError(message)
         return value
 
     @model_validator(mode="after")
