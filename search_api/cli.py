@@ -130,6 +130,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="uvicorn 工作进程数", min=1, max=64)] = 1,
     demo: Annotated[bool, typer.Option("--demo", help="迁移数据库并载入演示条目和演示账号")] = False,
     log_level: Annotated[str, typer.Option(help="日志级别")] = "info",
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="每个请求记一行访问日志（默认关闭：检索热路径上的开销）")
+    ] = False,
 ) -> None:
     """Run the HTTP service (API, OpenAPI docs at /docs).
 
@@ -158,10 +161,10 @@ def serve(
         console.print("[yellow]未设置 SECRET_KEY：本次运行使用临时密钥，重启后需重新登录。[/yellow]")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"热线百科已启动：http://{shown}:{port}/  （接口文档 http://{shown}:{port}/docs）")
-    _run_uvicorn(host, port, workers, log_level)
+    _run_uvicorn(host, port, workers, log_level, access_log)
 
 
-def _run_uvicorn(host: str, port: int, workers: int, log_level: str) -> None:
+def _run_uvicorn(host: str, port: int, workers: int, log_level: str, access_log: bool = False) -> None:
     """Several workers share our own TCP_NODELAY listener (see startup.listening_socket).
 
     One worker keeps uvicorn's own listener: asyncio sets TCP_NODELAY on its connections.
@@ -184,7 +187,7 @@ def _run_uvicorn(host: str, port: int, workers: int, log_level: str) -> None:
             port=port,
             workers=workers,
             log_level=log_level,
-            access_log=False,  # no log line per request on the hot path; errors are still logged
+            access_log=access_log,  # off by default: a line per request on the hot path (errors still logged)
             **_fast_io(),
             **options,
         )

@@ -291,6 +291,20 @@ def test_serve_demo_prepares_everything_then_hands_over_to_uvicorn(
     assert "新建 0" in again.output and "新建账号 0 个" in again.output  # idempotent restart
 
 
+@pytest.mark.parametrize(("flags", "logged"), [((), False), (("--access-log",), True)])
+def test_serve_logs_each_request_only_when_asked(
+    migrated: dict[str, str], monkeypatch: pytest.MonkeyPatch, flags: tuple[str, ...], logged: bool
+):
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
+    result = hotline(migrated, "serve", "--port", "8766", *flags)
+    assert result.exit_code == 0, result.output
+    [kwargs] = calls
+    assert kwargs["access_log"] is logged
+
+
 def test_serve_without_a_secret_improvises_one_shared_by_all_workers(
     migrated: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ):
