@@ -33,11 +33,9 @@ def find_related(engine: TantivyEngine, entry_id: str, today: date, size: int = 
     schema = engine.schema
     live = tq.live_filter(schema, KIND_ENTRY, yyyymmdd(today))
     searcher = engine.searcher()
-    own = tq.combine(live, [Query.term_query(schema, "id", entry_id)], None)
-    found = searcher.search(own, limit=1, count=False).hits
-    if not found:
+    source = engine.entry_payload(searcher, entry_id, live)
+    if source is None:
         return None
-    source = engine._payload(searcher, found[0][1])
     analyzed = source_terms(engine.analyzer, source)
     groups = tq.group_queries(schema, analyzed, RELATED_FIELDS)
     scored = tq.combine(live, groups or [Query.all_query()], None)

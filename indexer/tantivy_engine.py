@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import orjson
 import tantivy
 
 from analyzers import index_state
+from analyzers.types import AnalyzedQuery
 from indexer import layout
 from indexer import tantivy_query as tq
 from indexer.engine import (
@@ -281,27 +282,32 @@ class TantivyEngine:
             if value:
                 filters.append(tq.Query.term_query(self.schema, field, value))
         offset = (request.page - 1) * request.size
-        entries = self._entry_total(searcher)
-        coverage = tq.coverage_weights(self.schema, searcher, analyzed, entries)
-        for fields in (tq.SEARCH_FIELDS, tq.SEARCH_FIELDS_WIDE):
-            # Words found only in answers or original text: widen to the all-words field when the
-            # short fields find (almost) nothing, so such entries are still found.
-            groups = tq.group_queries(self.schema, analyzed, fields)
-            common = tq.common_groups(searcher, analyzed, fields, entries)
-            if common:  # rare words decide the candidates, unless they cannot fill the page
-                query = tq.combine_discriminating(filters, groups, common, coverage)
-                result = searcher.search(query, limit=request.size, offset=offset, count=True)
-                total = _count(result)
-                if total >= offset + request.size:
-                    break
-            query = tq.combine(filters, groups, tq.minimum_should_match(len(groups)), None, coverage)
+        for query, enough in self._attempts(searcher, analyzed, filters, offset + request.size):
             result = searcher.search(query, limit=request.size, offset=offset, count=True)
             total = _count(result)
-            if total >= FEW_RESULTS:
+            if total >= enough:
                 break
         terms = tuple(dict.fromkeys(t.text for t in analyzed.terms))
         hits = [self._hit(searcher, score, address, terms) for score, address in result.hits]
         return SearchResult(request.q, total, _ms(started), hits)
+
+    def _attempts(
+        self, searcher: tantivy.Searcher, analyzed: AnalyzedQuery, filters: list[tantivy.Query], page_end: int
+    ) -> Iterator[tuple[tantivy.Query, int]]:
+        """The queries to try in turn, each with the hit count that makes it the answer.
+
+        Per field set: the rare words alone when a page's worth of entries hold them (see
+        tq.COMMON_SHARE), then the whole query; words found only in answers or original text
+        widen to the all-words field when the short fields find (almost) nothing."""
+        entries = self._entry_total(searcher)
+        coverage = tq.coverage_weights(self.schema, searcher, analyzed, entries)
+        for fields in (tq.SEARCH_FIELDS, tq.SEARCH_FIELDS_WIDE):
+            groups = tq.group_queries(self.schema, analyzed, fields)
+            common = tq.common_groups(searcher, analyzed, fields, entries)
+            if common:
+                yield tq.combine_discriminating(filters, groups, common, coverage), page_end
+            minimum = tq.minimum_should_match(len(groups))
+            yield tq.combine(filters, groups, minimum, None, coverage), FEW_RESULTS
 
     @staticmethod
     def _payload(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:
@@ -330,13 +336,13 @@ class TantivyEngine:
         matches = rank_matches(self.analyzer, text, analyzed, candidates, size, idf)
         return ac.with_answers(matches, refs, lambda entry_id: self.entry_payload(searcher, entry_id))
 
-    def entry_payload(self, searcher: tantivy.Searcher, entry_id: str) -> dict[str, Any] | None:
-        """The stored payload of one entry document (the kind filter skips its question documents)."""
-        query = tq.combine(
-            [tq.kind_filter(self.schema, KIND_ENTRY)],
-            [tq.Query.term_query(self.schema, "id", entry_id)],
-            None,
-        )
+    def entry_payload(
+        self, searcher: tantivy.Searcher, entry_id: str, filters: list[tantivy.Query] | None = None
+    ) -> dict[str, Any] | None:
+        """The stored payload of one entry document, if it passes ``filters`` (default: the kind
+        filter alone, which skips the entry's question documents)."""
+        scope = filters if filters is not None else [tq.kind_filter(self.schema, KIND_ENTRY)]
+        query = tq.combine(scope, [tq.Query.term_query(self.schema, "id", entry_id)], None)
         found = searcher.search(query, limit=1, count=False).hits
         return self._payload(searcher, found[0][1]) if found else None
 
