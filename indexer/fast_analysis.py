@@ -17,7 +17,8 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from multiprocessing.pool import AsyncResult
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -87,17 +88,12 @@ def analyzed_batches(
     slower side (a cluster absorbing bulk requests), finished chunks must not pile up in memory.
     """
     url = db_engine.url.render_as_string(hide_password=False)
-    chunks = iter([list(chunk) for chunk in batched(ids, CHUNK)])
+    chunks = (list(chunk) for chunk in batched(ids, CHUNK))
     context = multiprocessing.get_context()
     with context.Pool(processes, _start, (url, dictionary_dir, today, prepare)) as pool:
-        in_flight: deque[AsyncResult[tuple[int, list[Any]]]] = deque()
-        for chunk in chunks:
-            in_flight.append(pool.apply_async(_load_and_analyze, (chunk,)))
-            if len(in_flight) >= processes * WINDOW_PER_PROCESS:
-                break
+        submit = partial(pool.apply_async, _load_and_analyze)
+        in_flight = deque(submit((chunk,)) for chunk in islice(chunks, processes * WINDOW_PER_PROCESS))
         while in_flight:
             done = in_flight.popleft().get()
-            following = next(chunks, None)
-            if following is not None:
-                in_flight.append(pool.apply_async(_load_and_analyze, (following,)))
+            in_flight.extend(submit((chunk,)) for chunk in islice(chunks, 1))
             yield done
