@@ -40,10 +40,16 @@ _state: tuple[Engine, Step, date] | None = None
 
 
 def tantivy_documents(analyzer: Any) -> Step:
-    """Per entry: its tantivy JSON documents (the entry and one per question)."""
+    """Per entry: one item, the list of its tantivy JSON documents (the entry's own first, then
+    one per question), kept together for indexer.fresh_build.EntriesFirst."""
     from indexer.tantivy_schema import DocBuilder
 
-    return DocBuilder(analyzer.index_tokens).documents
+    documents = DocBuilder(analyzer.index_tokens).documents
+
+    def step(doc: IndexDoc) -> list[Any]:
+        return [documents(doc)]
+
+    return step
 
 
 def opensearch_sources(analyzer: Any) -> Step:

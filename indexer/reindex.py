@@ -25,6 +25,7 @@ from indexer import layout
 from indexer.documents import batched, load_docs, searchable_ids
 from indexer.engine import IndexDoc
 from indexer.fast_analysis import analyzed_batches
+from indexer.fresh_build import EntriesFirst
 from indexer.tantivy_engine import REBUILD_WRITER_HEAP, TantivyEngine
 from records.clock import Clock, SystemClock
 from records.models import Outbox
@@ -74,14 +75,15 @@ def rebuild(
         directory=target,
         writer_heap=REBUILD_WRITER_HEAP,
     )
+    feed = EntriesFirst(engine, root)
     processes = workers if workers is not None else min(os.cpu_count() or 1, 4)
     fan_out = processes > 1 and total >= POOL_THRESHOLD
     done = 0
     if fan_out:  # worker processes load and analyse their share (indexer.fast_analysis)
-        for count, documents in analyzed_batches(
+        for count, per_entry in analyzed_batches(
             db_engine, settings.dictionary_dir, ids, clock.today(), processes
         ):
-            engine.add_fresh(documents)
+            feed.add(per_entry)
             done += count
             if progress:
                 progress(done, total)
@@ -91,7 +93,7 @@ def rebuild(
             docs = [d for d in load_docs(session, chunk, clock.today()).values() if d is not None]
             pending.append((docs, [engine.builder.documents(d) for d in docs]))
             if len(pending) > 1:
-                done += _flush(engine, pending.pop(0))
+                done += _flush(feed, pending.pop(0))
                 if progress:
                     progress(done, total)
         if answers:
@@ -101,9 +103,10 @@ def rebuild(
                 docs = [d for d in load_answer_docs(session, chunk, clock.today()).values() if d]
                 pending.append((docs, [engine.builder.documents(d) for d in docs]))
     for item in pending:
-        done += _flush(engine, item)
+        done += _flush(feed, item)
         if progress:
             progress(done, total)
+    feed.finish()
     engine.finish_build()
     with layout.LayoutLock(root):
         layout.switch(root, target)
@@ -122,10 +125,9 @@ def published_answers(session: Session) -> list[str]:
     return list(published_numbers(session))
 
 
-def _flush(engine: TantivyEngine, item: tuple[list[IndexDoc], Any]) -> int:
+def _flush(feed: EntriesFirst, item: tuple[list[IndexDoc], Any]) -> int:
     docs, analyzed = item
-    for documents in analyzed:
-        engine.add_fresh(documents)
+    feed.add(analyzed)
     return len(docs)
 
 

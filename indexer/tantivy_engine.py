@@ -191,8 +191,9 @@ class TantivyEngine:
             applied += 1
         return IndexOutcome(applied, skipped)
 
-    def add_fresh(self, documents: list[str]) -> None:
-        """Bulk path for a rebuild into an empty directory: prepared JSON, no version look-ups."""
+    def add_fresh(self, documents: Iterable[str]) -> None:
+        """Bulk path for a rebuild into an empty directory: prepared JSON, no version look-ups
+        (indexer.fresh_build decides the order)."""
         writer = self._get_writer()
         for item in documents:
             writer.add_json(item)

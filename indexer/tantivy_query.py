@@ -116,12 +116,23 @@ def common_groups(
 def combine_discriminating(
     musts: list[Query], shoulds: list[Query], common: list[bool], coverage: list[tuple[Query, float]]
 ) -> Query:
-    """``combine`` where only the rare groups make a document a candidate (see COMMON_SHARE)."""
-    rare = [q for q, is_common in zip(shoulds, common, strict=True) if not is_common]
+    """``combine`` where only the rare groups make a document a candidate (see COMMON_SHARE).
+
+    The common groups keep their BM25 score but give no coverage bonus: their presence test
+    walked the all-words postings of nearly every entry (a common word is in the answers or
+    original text of most of them) to add a bonus near the same for all. Measured on 500 bench
+    queries at 100k entries: tantivy time -27 %; the same top hit for 492, the others a
+    same-matter entry of another place within 2 % of its score."""
+    is_rare = [not is_common for is_common in common]
+    rare = [q for q, keep in zip(shoulds, is_rare, strict=True) if keep]
     clauses: list[tuple[Occur, Query]] = [(Occur.Must, _filter(q)) for q in musts]
     clauses.append((Occur.Must, Query.boolean_query([(Occur.Should, q) for q in rare])))
-    clauses.extend((Occur.Should, q) for q, is_common in zip(shoulds, common, strict=True) if is_common)
-    clauses.extend((Occur.Should, Query.const_score_query(q, value)) for q, value in coverage)
+    clauses.extend((Occur.Should, q) for q, keep in zip(shoulds, is_rare, strict=True) if not keep)
+    clauses.extend(
+        (Occur.Should, Query.const_score_query(q, value))
+        for (q, value), keep in zip(coverage, is_rare, strict=True)
+        if keep
+    )
     return Query.boolean_query(clauses)
 
 

@@ -115,6 +115,8 @@ class DocBuilder:
         }
 
     def documents(self, item: IndexDoc) -> list[str]:
+        """The entry's own document first, then one per question (indexer.fresh_build relies on
+        that order)."""
         asked = [
             (text, number, self._joined(text))
             for number, qa in enumerate(item.qas)

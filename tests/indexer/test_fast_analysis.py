@@ -27,7 +27,7 @@ def _parsed(documents: list[Any]) -> list[Any]:
 
 
 def _tantivy(analyzer: Any, doc: IndexDoc) -> list[Any]:
-    return DocBuilder(analyzer.index_tokens).documents(doc)
+    return [DocBuilder(analyzer.index_tokens).documents(doc)]
 
 
 def _opensearch(analyzer: Any, doc: IndexDoc) -> list[Any]:
@@ -37,9 +37,9 @@ def _opensearch(analyzer: Any, doc: IndexDoc) -> list[Any]:
 
 
 def _comparable(item: Any) -> Any:
-    """A tantivy JSON document, or an OpenSearch (id, version, doc_type, source JSON) tuple."""
-    if isinstance(item, str):
-        return orjson.loads(item)
+    """An entry's tantivy JSON documents, or an OpenSearch (id, version, doc_type, source JSON) tuple."""
+    if isinstance(item, list):
+        return [orjson.loads(document) for document in item]
     return [*item[:3], orjson.loads(item[3])]
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rows import pending_rows, publish
 from sqlalchemy.engine import Engine
 
 from indexer import layout
+from indexer import tantivy_query as tq
 from indexer.engine import SearchRequest
 from indexer.reindex import rebuild
 from indexer.tantivy_engine import TantivyEngine
+from indexer.tantivy_schema import KIND_ENTRY, KIND_QUESTION
 from indexer.worker import OutboxWorker
 from records.clock import FixedClock
 from search_api.settings import Settings
@@ -86,3 +89,29 @@ def test_rebuild_with_a_process_pool(
     result = rebuild(db, settings, analyzer, None, clock=clock, workers=2)
     reader = TantivyEngine(settings.index_dir, analyzer)
     assert result.documents == 6 and hits(reader, clock, "义务教育") == 6
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rebuild_writes_every_entry_document_before_the_question_documents(
+    db: Engine, settings: Settings, analyzer: Any, clock: FixedClock, monkeypatch: Any, workers: int
+) -> None:
+    """Entry searches walk the lowest document ids only (indexer.fresh_build)."""
+    import indexer.reindex as reindex_module
+
+    monkeypatch.setattr(reindex_module, "POOL_THRESHOLD", 1)
+    for i in range(6):
+        qas = [(f"第{i}号随迁子女怎么入学？", "带户口簿到教育局。", [f"{i}号随迁子女入学去哪办", "要带什么"])]
+        publish(db, f"O{i}", f"随迁子女入学第{i}号", qas=qas)
+    rebuild(db, settings, analyzer, None, clock=clock, workers=workers)
+    reader = TantivyEngine(settings.index_dir, analyzer)
+    searcher = reader.searcher()
+
+    def doc_ids(kind: str) -> list[int]:
+        found = searcher.search(tq.kind_filter(reader.schema, kind), limit=100, count=False).hits
+        assert all(address.segment_ord == 0 for _, address in found)
+        return sorted(address.doc for _, address in found)
+
+    entries, questions = doc_ids(KIND_ENTRY), doc_ids(KIND_QUESTION)
+    assert entries == list(range(6))
+    assert questions == list(range(6, 6 + 6 * 3))
+    assert hits(reader, clock, "随迁子女入学") == 6
