@@ -92,26 +92,30 @@ def test_rebuild_with_a_process_pool(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_rebuild_writes_every_entry_document_before_the_question_documents(
+def test_rebuild_writes_entries_topic_by_topic_before_the_question_documents(
     db: Engine, settings: Settings, analyzer: Any, clock: FixedClock, monkeypatch: Any, workers: int
 ) -> None:
-    """Entry searches walk the lowest document ids only (indexer.fresh_build)."""
+    """Entry searches walk the lowest document ids only (indexer.fresh_build), and one topic's
+    entries sit together (indexer.documents.searchable_ids)."""
     import indexer.reindex as reindex_module
 
     monkeypatch.setattr(reindex_module, "POOL_THRESHOLD", 1)
-    for i in range(6):
-        qas = [(f"第{i}号随迁子女怎么入学？", "带户口簿到教育局。", [f"{i}号随迁子女入学去哪办", "要带什么"])]
-        publish(db, f"O{i}", f"随迁子女入学第{i}号", qas=qas)
+    for i in range(6):  # published alternately: 公积金, 教育, 公积金, ...
+        theme = "教育" if i % 2 else "公积金"
+        qas = [(f"第{i}号事项怎么办？", "带户口簿到窗口。", [f"{i}号事项去哪办", "要带什么"])]
+        publish(db, f"O{i}", f"{theme}事项第{i}号", qas=qas, theme=theme)
     rebuild(db, settings, analyzer, None, clock=clock, workers=workers)
     reader = TantivyEngine(settings.index_dir, analyzer)
     searcher = reader.searcher()
 
-    def doc_ids(kind: str) -> list[int]:
+    def by_doc_id(kind: str) -> list[tuple[int, str]]:
         found = searcher.search(tq.kind_filter(reader.schema, kind), limit=100, count=False).hits
         assert all(address.segment_ord == 0 for _, address in found)
-        return sorted(address.doc for _, address in found)
+        return sorted((address.doc, str(searcher.doc(address).get_first("id"))) for _, address in found)
 
-    entries, questions = doc_ids(KIND_ENTRY), doc_ids(KIND_QUESTION)
-    assert entries == list(range(6))
-    assert questions == list(range(6, 6 + 6 * 3))
-    assert hits(reader, clock, "随迁子女入学") == 6
+    entries, questions = by_doc_id(KIND_ENTRY), by_doc_id(KIND_QUESTION)
+    assert [doc for doc, _ in entries] == list(range(6))
+    assert [doc for doc, _ in questions] == list(range(6, 6 + 6 * 3))
+    themes = ["教育" if int(public_id[1:]) % 2 else "公积金" for _, public_id in entries]
+    assert themes[:3] == [themes[0]] * 3 and themes[3:] == [themes[3]] * 3 != themes[:3]
+    assert hits(reader, clock, "事项") == 6
