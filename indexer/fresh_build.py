@@ -29,7 +29,8 @@ class EntriesFirst:
 
     def __init__(self, writer: FreshWriter, spool_dir: Path) -> None:
         self._writer = writer
-        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=spool_dir, prefix="spool-")
+        # Open across add() calls and closed by finish(); anonymous, so a crash leaves no file.
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=spool_dir, prefix="spool-")  # noqa: SIM115
         self.spooled = 0
 
     def add(self, per_entry: Iterable[list[str]]) -> None:
