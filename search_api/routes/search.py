@@ -125,6 +125,25 @@ async def search(
     return _json(await _run(engine, search_body, ctx, background, q, filters, page, size))
 
 
+class SearchBody(BaseModel):
+    """POST /api/search: the GET parameters as JSON, for clients that paste long text (a URL
+    stops at about 7,000 Chinese characters once percent-encoded; the body takes 10,000)."""
+
+    q: str = Field(max_length=MAX_QUERY_INPUT, description="检索词")
+    region: str | None = Field(default=None, max_length=MAX_FILTER)
+    theme: str | None = Field(default=None, max_length=MAX_FILTER)
+    department: str | None = Field(default=None, max_length=MAX_FILTER)
+    category: str | None = Field(default=None, max_length=MAX_FILTER)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    size: int = Field(default=10, ge=1, le=MAX_PAGE_SIZE)
+
+
+@router.post("/api/search")
+async def search_posted(ctx: ContextDep, background: BackgroundTasks, body: SearchBody) -> Response:
+    filters = SearchFilters(body.region, body.theme, body.department, body.category)
+    return _json(await _run(_engine(ctx), search_body, ctx, background, body.q, filters, body.page, body.size))
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     region: str | None = None

@@ -154,6 +154,56 @@ def test_bad_search_parameters_are_422_in_chinese(client: TestClient, params: di
 
 
 @pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "身份证 补办"},
+        {"q": "居住证", "region": "苏州市", "size": 2, "page": 2},
+        {"q": "居住证", "theme": "户籍办理"},
+    ],
+)
+def test_posted_search_answers_as_the_get_form(client: TestClient, params: dict[str, Any]) -> None:
+    posted = client.post("/api/search", json=params)
+    assert posted.status_code == 200, posted.text
+    got, answered = search(client, **params), posted.json()
+    assert {**answered, "took_ms": 0} == {**got, "took_ms": 0}
+    assert answered["total"] >= 1
+
+
+def test_posted_search_takes_a_paste_longer_than_a_url_can_carry(client: TestClient) -> None:
+    """10,000 Chinese characters percent-encode to 90 KB: past the HTTP server's URL limit."""
+    paste = ("我想问一下居住证到期了怎么续办需要带什么材料" * 500)[:10_000]
+    response = client.post("/api/search", json={"q": paste})
+    assert response.status_code == 200, response.text
+    assert response.json()["hits"][0]["id"] in {"JS01", "SZ01", "GS01", "WX01"}
+    too_long = client.post("/api/search", json={"q": paste + "证"})
+    assert too_long.status_code == 422 and too_long.json()["error"]["code"] == "validation_failed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"q": "居住证", "size": 0},
+        {"q": "居住证", "page": 101},
+        {"q": "   "},
+        {},
+        {"q": 12345},
+        {"q": "居住证", "region": "苏" * 101},
+        ["居住证"],
+    ],
+)
+def test_bad_posted_search_is_422_in_chinese(client: TestClient, body: Any) -> None:
+    response = client.post("/api/search", json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] and any("\u4e00" <= ch <= "\u9fff" for ch in error["message"])
+
+
+def test_malformed_posted_search_is_422(client: TestClient) -> None:
+    response = client.post("/api/search", content='{"q": "居住'.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["error"]["code"]
+
+
+@pytest.mark.parametrize(
     "q",
     [
         '"居住证',
@@ -182,6 +232,7 @@ def test_operator_like_text_is_plain_text(client: TestClient, q: str) -> None:
 def test_any_text_never_500(client: TestClient, q: str) -> None:
     for response in (
         client.get("/api/search", params={"q": q}),
+        client.post("/api/search", json={"q": q}),
         client.post("/api/ask", json={"question": q}),
         client.get("/api/suggest", params={"q": q[:200]}),
     ):
