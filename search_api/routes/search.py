@@ -141,7 +141,8 @@ class SearchBody(BaseModel):
 @router.post("/api/search")
 async def search_posted(ctx: ContextDep, background: BackgroundTasks, body: SearchBody) -> Response:
     filters = SearchFilters(body.region, body.theme, body.department, body.category)
-    return _json(await _run(_engine(ctx), search_body, ctx, background, body.q, filters, body.page, body.size))
+    answer = await _run(_engine(ctx), search_body, ctx, background, body.q, filters, body.page, body.size)
+    return _json(answer)
 
 
 @dataclass(frozen=True)

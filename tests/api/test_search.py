@@ -199,7 +199,8 @@ def test_bad_posted_search_is_422_in_chinese(client: TestClient, body: Any) -> N
 
 
 def test_malformed_posted_search_is_422(client: TestClient) -> None:
-    response = client.post("/api/search", content='{"q": "居住'.encode(), headers={"content-type": "application/json"})
+    broken = '{"q": "居住'.encode()
+    response = client.post("/api/search", content=broken, headers={"content-type": "application/json"})
     assert response.status_code == 422 and response.json()["error"]["code"]
 
 
