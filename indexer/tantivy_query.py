@@ -122,7 +122,7 @@ def combine_discriminating(
     walked the all-words postings of nearly every entry (a common word is in the answers or
     original text of most of them) to add a bonus near the same for all. Measured on 500 bench
     queries at 100k entries: tantivy time -27 %; the same top hit for 492, the others a
-    same-matter entry of another place within 2 % of its score."""
+    same-matter entry of another place."""
     is_rare = [not is_common for is_common in common]
     rare = [q for q, keep in zip(shoulds, is_rare, strict=True) if keep]
     clauses: list[tuple[Occur, Query]] = [(Occur.Must, _filter(q)) for q in musts]

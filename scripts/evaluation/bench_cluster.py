@@ -35,6 +35,7 @@ from evaluation.store import pending_outbox
 HERE = Path(__file__).resolve().parents[1]
 DSL_QUERIES = 400
 ONE_CLIENT_REQUESTS = 300
+ROUNDS = 4  # turns per load level, see _alternating
 WARM_CONNECTIONS = 8  # with 2 workers, all 8 on one worker has odds 1 in 128
 
 
@@ -121,8 +122,9 @@ def recorded_dsl(url: str, index: str, mix: querymix.Mix, today: date) -> list[l
     return out
 
 
-def _load(calls: list[Callable[[], bool]], clients: int, seconds: float) -> dict[str, Any]:
-    """``clients`` threads, each one request at a time, cycling through ``calls`` for ``seconds``."""
+def _load(calls: list[Callable[[], bool]], clients: int, seconds: float) -> tuple[list[float], int, float]:
+    """``clients`` threads, each one request at a time, cycling through ``calls`` for ``seconds``:
+    (milliseconds of each answered request, failed requests, seconds elapsed)."""
     millis: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -152,15 +154,33 @@ def _load(calls: list[Callable[[], bool]], clients: int, seconds: float) -> dict
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    return {
-        "clients": clients,
-        "requests": len(millis),
-        "errors": errors,
-        "per_second": len(millis) / elapsed,
-        "p50": loadgen.percentile(millis, 0.5),
-        "p95": loadgen.percentile(millis, 0.95),
-    }
+    return millis, errors, time.perf_counter() - started
+
+
+def _alternating(
+    sides: tuple[tuple[str, list[Callable[[], bool]]], ...], clients: int, seconds: float
+) -> dict[str, dict[str, Any]]:
+    """Both sides, ROUNDS times in turn, ``seconds`` per side in all; one summary per side.
+
+    Why in turns: this VM's speed drifts by up to ±12 % between identical runs; a drift during
+    one long run of one side would land in the ratio, while turns share it between the sides."""
+    runs: dict[str, list[tuple[list[float], int, float]]] = {name: [] for name, _ in sides}
+    for _ in range(ROUNDS):
+        for name, calls in sides:
+            runs[name].append(_load(calls, clients, seconds / ROUNDS))
+    out = {}
+    for name, parts in runs.items():
+        millis = [m for part, _, _ in parts for m in part]
+        elapsed = sum(seconds for _, _, seconds in parts)
+        out[name] = {
+            "clients": clients,
+            "requests": len(millis),
+            "errors": sum(errors for _, errors, _ in parts),
+            "per_second": len(millis) / elapsed,
+            "p50": loadgen.percentile(millis, 0.5),
+            "p95": loadgen.percentile(millis, 0.95),
+        }
+    return out
 
 
 def _warm(calls: list[Callable[[], bool]], connections: int) -> None:
@@ -211,12 +231,13 @@ def measure_search(
     sides = (("api", api_calls), ("raw", raw_calls))
     for _, calls in sides:  # both sides run steady-state: see _warm
         _warm(calls, WARM_CONNECTIONS)
-    # Each load level runs on both sides back to back (not all of one side, then the other): a node
-    # that has just indexed 100k entries keeps warming up for minutes, which would favour the later side.
+    # Each load level runs on both sides in turns (not all of one side, then the other): a node that
+    # has just indexed 100k entries keeps warming up for minutes, which would favour the later side.
     for count in (1, clients):
-        for name, calls in sides:
-            chosen = calls[:ONE_CLIENT_REQUESTS] if count == 1 else calls
-            results[f"{name}_{count}"] = _load(chosen, count, min(seconds, 10) if count == 1 else seconds)
+        chosen = tuple((name, calls[:ONE_CLIENT_REQUESTS] if count == 1 else calls) for name, calls in sides)
+        span = min(seconds, 10) if count == 1 else seconds
+        for name, summary in _alternating(chosen, count, span).items():
+            results[f"{name}_{count}"] = summary
     return results
 
 
