@@ -31,7 +31,6 @@ class EntriesFirst:
         self._writer = writer
         # Open across add() calls and closed by finish(); anonymous, so a crash leaves no file.
         self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=spool_dir, prefix="spool-")  # noqa: SIM115
-        self.spooled = 0
 
     def add(self, per_entry: Iterable[list[str]]) -> None:
         entries: list[str] = []
@@ -43,7 +42,6 @@ class EntriesFirst:
         if later:  # JSON documents never hold a raw newline: one per line
             self._spool.write("\n".join(later))
             self._spool.write("\n")
-            self.spooled += len(later)
 
     def finish(self) -> None:
         """Write the spooled documents and drop the spool."""
