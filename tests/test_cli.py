@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,12 @@ def count(env: dict[str, str], model: Any) -> int:
             return int(session.exec(select(func.count()).select_from(model)).one())
     finally:
         engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 COMMANDS = [
@@ -278,15 +285,16 @@ def test_serve_demo_prepares_everything_then_hands_over_to_uvicorn(
 
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append((a, kw)))
-    first = hotline(env, "serve", "--demo", "--port", "8765", "--workers", "2")
+    port = _free_port()  # serve checks that it can listen before anything else
+    first = hotline(env, "serve", "--demo", "--port", str(port), "--workers", "2")
     assert first.exit_code == 0, first.output
-    assert "http://127.0.0.1:8765/" in first.output
+    assert f"http://127.0.0.1:{port}/" in first.output
     assert "admin" in first.output and "demo-pass-5" in first.output  # accounts and passwords shown
     assert "条条目" in first.output  # the index was rebuilt
     [(args, kwargs)] = calls
     assert args == ("search_api.app:create_app",)
-    assert kwargs["factory"] is True and kwargs["workers"] == 2 and kwargs["port"] == 8765
-    again = hotline(env, "serve", "--demo", "--port", "8765")
+    assert kwargs["factory"] is True and kwargs["workers"] == 2 and kwargs["port"] == port
+    again = hotline(env, "serve", "--demo", "--port", str(port))
     assert again.exit_code == 0
     assert "新建 0" in again.output and "新建账号 0 个" in again.output  # idempotent restart
 
@@ -299,7 +307,7 @@ def test_serve_logs_each_request_only_when_asked(
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
-    result = hotline(migrated, "serve", "--port", "8766", *flags)
+    result = hotline(migrated, "serve", "--port", str(_free_port()), *flags)
     assert result.exit_code == 0, result.output
     [kwargs] = calls
     assert kwargs["access_log"] is logged
@@ -314,7 +322,8 @@ def test_serve_without_a_secret_improvises_one_shared_by_all_workers(
 
     seen: list[str] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.append(os.environ["SECRET_KEY"]))
-    result = hotline({**migrated, "SECRET_KEY": "", "ENVIRONMENT": "development"}, "serve", "--workers", "2")
+    env = {**migrated, "SECRET_KEY": "", "ENVIRONMENT": "development"}
+    result = hotline(env, "serve", "--workers", "2", "--port", str(_free_port()))  # serve checks the port
     assert result.exit_code == 0, result.output
     assert "临时密钥" in result.output
     [secret] = seen  # what the workers will read from the environment
