@@ -105,29 +105,10 @@ def _hit(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-Filter = Annotated[str | None, Query(max_length=MAX_FILTER)]
-
-
-@router.get("/api/search")
-async def search(
-    ctx: ContextDep,
-    background: BackgroundTasks,
-    q: Annotated[str, Query(max_length=MAX_QUERY_INPUT, description="检索词")],
-    region: Filter = None,
-    theme: Filter = None,
-    department: Filter = None,
-    category: Filter = None,
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 10,
-) -> Response:
-    engine = _engine(ctx)
-    filters = SearchFilters(region, theme, department, category)
-    return _json(await _run(engine, search_body, ctx, background, q, filters, page, size))
-
-
-class SearchBody(BaseModel):
-    """POST /api/search: the GET parameters as JSON, for clients that paste long text (a URL
-    stops at about 7,000 Chinese characters once percent-encoded; the body takes 10,000)."""
+class SearchParams(BaseModel):
+    """The search parameters: GET /api/search reads them from the query string, POST from a JSON
+    body, for clients that paste long text (a URL stops at about 7,000 Chinese characters once
+    percent-encoded; the body takes 10,000)."""
 
     q: str = Field(max_length=MAX_QUERY_INPUT, description="检索词")
     region: str | None = Field(default=None, max_length=MAX_FILTER)
@@ -138,10 +119,23 @@ class SearchBody(BaseModel):
     size: int = Field(default=10, ge=1, le=MAX_PAGE_SIZE)
 
 
+@router.get("/api/search")
+async def search(
+    ctx: ContextDep, background: BackgroundTasks, params: Annotated[SearchParams, Query()]
+) -> Response:
+    return await _search(ctx, background, params)
+
+
 @router.post("/api/search")
-async def search_posted(ctx: ContextDep, background: BackgroundTasks, body: SearchBody) -> Response:
-    filters = SearchFilters(body.region, body.theme, body.department, body.category)
-    answer = await _run(_engine(ctx), search_body, ctx, background, body.q, filters, body.page, body.size)
+async def search_posted(ctx: ContextDep, background: BackgroundTasks, params: SearchParams) -> Response:
+    return await _search(ctx, background, params)
+
+
+async def _search(ctx: AppContext, background: BackgroundTasks, params: SearchParams) -> Response:
+    filters = SearchFilters(params.region, params.theme, params.department, params.category)
+    answer = await _run(
+        _engine(ctx), search_body, ctx, background, params.q, filters, params.page, params.size
+    )
     return _json(answer)
 
 
