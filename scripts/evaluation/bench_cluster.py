@@ -149,12 +149,18 @@ def _load(calls: list[Callable[[], bool]], clients: int, seconds: float) -> tupl
             errors += failed
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(n * 37,)) for n in range(clients)]
+    _in_threads(worker, clients, 37)
+    return millis, errors, time.perf_counter() - started
+
+
+def _in_threads(work: Callable[[int], None], count: int, stride: int) -> None:
+    """``work(n * stride)`` for n < ``count``, in as many threads at once (each thread starts at
+    its own place in the query list); returns when all have."""
+    threads = [threading.Thread(target=work, args=(n * stride,)) for n in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return millis, errors, time.perf_counter() - started
 
 
 def _alternating(
@@ -171,7 +177,7 @@ def _alternating(
     out = {}
     for name, parts in runs.items():
         millis = [m for part, _, _ in parts for m in part]
-        elapsed = sum(seconds for _, _, seconds in parts)
+        elapsed = sum(spent for _, _, spent in parts)
         out[name] = {
             "clients": clients,
             "requests": len(millis),
@@ -189,14 +195,12 @@ def _warm(calls: list[Callable[[], bool]], connections: int) -> None:
     Why several connections: the service caches term statistics per token in each worker process
     (the raw DSL was recorded with them cached), and one connection reaches one worker only; a
     worker left cold would send an extra statistics search for each query's first request."""
-    threads = [
-        threading.Thread(target=lambda n=n: [calls[(n * 53 + i) % len(calls)]() for i in range(len(calls))])
-        for n in range(connections)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+
+    def walk(start: int) -> None:
+        for i in range(len(calls)):
+            calls[(start + i) % len(calls)]()
+
+    _in_threads(walk, connections, 53)
 
 
 def measure_search(
