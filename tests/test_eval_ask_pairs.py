@@ -9,9 +9,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+from evaluation.baselines import CharacterBM25, Doc, JiebaBM25  # noqa: E402
 from evaluation.metrics import PairScores, held_out_accuracy  # noqa: E402
-from evaluation.report import pair_table  # noqa: E402
-from evaluation.runner import find_target, same_text  # noqa: E402
+from evaluation.regions import RegionMap  # noqa: E402
+from evaluation.report import PairRun, pair_table  # noqa: E402
+from evaluation.runner import ask_pairs, find_target, ranker_ask, same_text  # noqa: E402
 
 
 def m(entry_id: str, question: str, same: bool = False) -> dict[str, object]:
@@ -70,6 +72,46 @@ def test_pair_scores_aside_and_held_out_accuracy() -> None:
     # odd rows only: the positive was not flagged, the negative was: 0 of 2 right
     assert held_out_accuracy(positives, negatives) == 0.0
     assert held_out_accuracy(PairScores(), PairScores()) is None
-    table = pair_table({"lcqmc": {"pos": positives, "neg": negatives}})
-    assert "| lcqmc.pos | 2 | 0.500 | 1.000 | 1.000 / 1.000 | 0.500 | 0.500 |" in table
-    assert "| lcqmc | 0.500 | – | 0.000 | – |" in table
+    baseline = PairScores()
+    baseline.add(None, False)
+    table = pair_table(
+        [
+            PairRun("lcqmc", "per file", "热线百科", {"pos": positives, "neg": negatives}),
+            PairRun("lcqmc", "per file", "character BM25", {"pos": baseline}),
+        ]
+    )
+    assert "| lcqmc.pos | per file | 热线百科 | 2 | 0.500 | 1.000 | 1.000 / 1.000 | 0.500 | 0.500 |" in table
+    assert (
+        "| lcqmc.pos | per file | character BM25 | 1 | 0.000 | 0.000 | 0.000 / 0.000 | 0.000 | 0.000 |"
+        in table
+    )
+    # baselines flag nothing, so only the service has an accuracy row
+    accuracy_rows = [line for line in table.splitlines() if line.startswith("| lcqmc | ")]
+    assert accuracy_rows == ["| lcqmc | per file | 0.500 | – | 0.000 | – |"]
+
+
+QUESTIONS = {
+    "P1": "怎样去除双面胶",
+    "P2": "双面胶怎么去除？",
+    "P3": "公积金怎么提取",
+    "P4": "身份证丢了怎么办",
+}
+
+
+@pytest.mark.parametrize("make", [CharacterBM25, JiebaBM25])
+def test_a_baseline_answers_pairs_like_the_service(make: type[CharacterBM25]) -> None:
+    """A baseline over the stored questions is scored by the same recall rules: here the asked
+    text's own copy (P2) comes first, which only the set-aside recall forgives."""
+    ranker = make([Doc(i, "江苏省", q) for i, q in QUESTIONS.items()], RegionMap({}))
+    ids = {q: i for i, q in QUESTIONS.items()}
+    matches = ranker_ask(ranker.search, QUESTIONS)("双面胶怎么去除", 5)
+    assert matches[0] == {"entry_id": "P2", "question": "双面胶怎么去除？"}
+    scores = ask_pairs(ranker_ask(ranker.search, QUESTIONS), [("怎样去除双面胶", "双面胶怎么去除")], ids)
+    assert (scores.recall_at_1, scores.recall_at_1_aside, scores.recall_at_5) == (0.0, 1.0, 1.0)
+    assert scores.said_same == 0
+
+
+def test_character_bm25_matches_single_characters_without_a_dictionary() -> None:
+    ranker = CharacterBM25([Doc(i, "江苏省", q) for i, q in QUESTIONS.items()], RegionMap({}))
+    assert ranker.search("提取公积", None, 1) == ["P3"]  # no word "公积" in any dictionary
+    assert ranker.search("ＡＮＤ ~ * (", None, 5) == []

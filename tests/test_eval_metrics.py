@@ -24,7 +24,7 @@ from evaluation.metrics import (  # noqa: E402
     success_at_k,
 )
 from evaluation.regions import RegionMap  # noqa: E402
-from evaluation.report import as_json, pair_table, search_table  # noqa: E402
+from evaluation.report import PairRun, as_json, pair_table, search_table  # noqa: E402
 
 LOG3 = math.log2(3)
 
@@ -234,9 +234,12 @@ def test_report_tables_and_json_carry_every_system_kind_and_leak() -> None:
     positives, negatives = PairScores(), PairScores()
     positives.add(1, True)
     negatives.add(2, True)
-    pairs = {"lcqmc": {"pos": positives, "neg": negatives}}
-    assert "| lcqmc | 0.500 | – |" in pair_table(pairs)
+    pairs = [PairRun("lcqmc", "whole family", "热线百科", {"pos": positives, "neg": negatives})]
+    assert "| lcqmc | whole family | 0.500 | – |" in pair_table(pairs)
     document = as_json({"ours": ours, "base": base}, pairs, {"today": "2026-06-01"})
     assert document["search"]["base"]["all"]["failed_s3"] == ["q1"]
-    assert document["ask"]["lcqmc"]["accuracy_pos_neg"] == 0.5
-    assert document["ask"]["lcqmc"]["accuracy_pos_neg_hard"] is None
+    [run] = document["ask"]
+    assert (run["family"], run["store"], run["system"]) == ("lcqmc", "whole family", "热线百科")
+    assert run["files"]["pos"]["recall@1"] == 1.0
+    assert run["accuracy_pos_neg"] == 0.5
+    assert run["accuracy_pos_neg_hard"] is None

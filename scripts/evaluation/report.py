@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from evaluation.metrics import PairScores, Scores, held_out_accuracy, same_question_accuracy
 
 SearchResults = Mapping[str, Mapping[str, Scores]]  # system -> kind ("all" first) -> scores
-PairResults = Mapping[str, Mapping[str, PairScores]]  # family -> pos/neg/neg_hard -> scores
+
+
+@dataclass(frozen=True)
+class PairRun:
+    """One system asked every q2 of some pair files over one store of their q1s."""
+
+    family: str  # lcqmc, bq
+    store: str  # "per file": only that file's q1s compete; "whole family": all of its files' q1s
+    system: str  # the service, or a baseline ranking the same store
+    files: Mapping[str, PairScores]  # pos/neg/neg_hard -> scores
+
+
+PairResults = Sequence[PairRun]
 
 
 def _row(cells: list[str]) -> str:
@@ -37,24 +50,28 @@ PAIR_NOTE = (
     'Recall: the labelled q1\'s entry at rank 1 / within 5. "asked text set aside": a match whose text '
     "is identical (up to punctuation, spaces, width, case) to the asked q2 under another id — the store "
     "holds the asked question itself as another pair's q1 — is skipped, and one identical to q1 under "
-    'another id counts as q1; "copies" is the share of pairs where that happened. Accuracy uses the '
-    'strict flags; "held-out" is over the odd-position pairs of each file (the same-question model '
-    "is fitted on the even ones by scripts/fit_same_question)."
+    'another id counts as q1; "copies" is the share of pairs where that happened. Store "per file": only '
+    'the q1s of the file asked compete; "whole family": the q1s of its pos, neg and neg_hard files all do. '
+    "Baselines rank the same store and flag nothing. Accuracy uses the strict flags; "
+    '"held-out" is over the odd-position pairs of each file (the same-question model is fitted on the '
+    "even ones by scripts/fit_same_question)."
 )
 
 
-def pair_table(results: PairResults) -> str:
+def pair_table(runs: PairResults) -> str:
     lines = [
-        _row(["pair file", "pairs", "Recall@1", "Recall@5", "R@1 / R@5, asked text set aside", "copies",
-              "flagged same"]),
-        _row(["---"] * 7),
+        _row(["pair file", "store", "system", "pairs", "Recall@1", "Recall@5",
+              "R@1 / R@5, asked text set aside", "copies", "flagged same"]),
+        _row(["---"] * 9),
     ]  # fmt: skip
-    for family, files in results.items():
-        for kind, scores in files.items():
+    for run in runs:
+        for kind, scores in run.files.items():
             lines.append(
                 _row(
                     [
-                        f"{family}.{kind}",
+                        f"{run.family}.{kind}",
+                        run.store,
+                        run.system,
                         str(scores.n),
                         f"{scores.recall_at_1:.3f}",
                         f"{scores.recall_at_5:.3f}",
@@ -66,15 +83,19 @@ def pair_table(results: PairResults) -> str:
             )
     lines += [
         "",
-        _row(
-            ["pair set", "same_question accuracy pos+neg", "pos+neg_hard", "held-out pos+neg", "pos+neg_hard"]
-        ),
-        _row(["---"] * 5),
-    ]
-    for family, files in results.items():
-        cells = [_accuracy(files, neg) for neg in ("neg", "neg_hard")]
-        cells += [_held_out(files, neg) for neg in ("neg", "neg_hard")]
-        lines.append(_row([family, *cells]))
+        _row(["pair set", "store", "same_question accuracy pos+neg", "pos+neg_hard", "held-out pos+neg",
+              "pos+neg_hard"]),
+        _row(["---"] * 6),
+    ]  # fmt: skip
+    for run in runs:
+        if set(run.files) <= {"pos"}:
+            continue  # a baseline, or a store of positives alone: nothing to tell apart
+        cells = [
+            _cell(_measure(accuracy, run.files, neg))
+            for accuracy in (same_question_accuracy, held_out_accuracy)
+            for neg in ("neg", "neg_hard")
+        ]
+        lines.append(_row([run.family, run.store, *cells]))
     return "\n".join(lines) + "\n\n" + PAIR_NOTE
 
 
@@ -82,14 +103,13 @@ def _share(count: int, n: int) -> str:
     return f"{count / n:.3f}" if n else "0.000"
 
 
-def _accuracy(files: Mapping[str, PairScores], negative: str) -> str:
-    if "pos" not in files or negative not in files:
-        return "–"
-    return f"{same_question_accuracy(files['pos'], files[negative]):.3f}"
+def _measure(
+    accuracy: Callable[[PairScores, PairScores], float | None], files: Mapping[str, PairScores], negative: str
+) -> float | None:
+    return accuracy(files["pos"], files[negative]) if {"pos", negative} <= files.keys() else None
 
 
-def _held_out(files: Mapping[str, PairScores], negative: str) -> str:
-    value = held_out_accuracy(files["pos"], files[negative]) if {"pos", negative} <= files.keys() else None
+def _cell(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
@@ -99,8 +119,11 @@ def as_json(search: SearchResults, pairs: PairResults, extra: Mapping[str, Any])
         system: {kind: {**s.means(), "failed_s3": s.failed} for kind, s in kinds.items()}
         for system, kinds in search.items()
     }
-    out["ask"] = {
-        family: {
+    out["ask"] = [
+        {
+            "family": run.family,
+            "store": run.store,
+            "system": run.system,
             "files": {
                 kind: {
                     "pairs": s.n,
@@ -111,21 +134,13 @@ def as_json(search: SearchResults, pairs: PairResults, extra: Mapping[str, Any])
                     "copies": s.copies,
                     "flagged_same": s.said_same,
                 }
-                for kind, s in files.items()
+                for kind, s in run.files.items()
             },
-            "accuracy_pos_neg": same_question_accuracy(files["pos"], files["neg"])
-            if {"pos", "neg"} <= files.keys()
-            else None,
-            "accuracy_pos_neg_hard": same_question_accuracy(files["pos"], files["neg_hard"])
-            if {"pos", "neg_hard"} <= files.keys()
-            else None,
-            "held_out_accuracy_pos_neg": held_out_accuracy(files["pos"], files["neg"])
-            if {"pos", "neg"} <= files.keys()
-            else None,
-            "held_out_accuracy_pos_neg_hard": held_out_accuracy(files["pos"], files["neg_hard"])
-            if {"pos", "neg_hard"} <= files.keys()
-            else None,
+            "accuracy_pos_neg": _measure(same_question_accuracy, run.files, "neg"),
+            "accuracy_pos_neg_hard": _measure(same_question_accuracy, run.files, "neg_hard"),
+            "held_out_accuracy_pos_neg": _measure(held_out_accuracy, run.files, "neg"),
+            "held_out_accuracy_pos_neg_hard": _measure(held_out_accuracy, run.files, "neg_hard"),
         }
-        for family, files in pairs.items()
-    }
+        for run in pairs
+    ]
     return out

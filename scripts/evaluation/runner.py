@@ -16,6 +16,7 @@ from evaluation.metrics import EntryFacts, PairScores, Scores, count_leaks
 from evaluation.regions import RegionMap
 
 ALL = "all"
+SERVICE = "热线百科"  # how the service itself is named in the tables, next to the baselines
 SearchFn = Callable[[str, str | None, int], list[str]]
 
 
@@ -24,7 +25,7 @@ class ApiSearch:
     """GET /api/search as a ranker; non-200 answers count as empty rankings and are tallied."""
 
     client: TestClient
-    name: str = "热线百科"
+    name: str = SERVICE
     errors: dict[int, int] = field(default_factory=dict)
 
     def search(self, query: str, region: str | None, k: int) -> list[str]:
@@ -99,20 +100,38 @@ def find_target(
     return rank, same, aside, copies
 
 
-def _ask(client: TestClient, question: str, size: int) -> list[dict[str, Any]]:
-    response = client.post("/api/ask", json={"question": question, "size": size})
-    return response.json().get("matches", []) if response.status_code == 200 else []
+AskFn = Callable[[str, int], list[dict[str, Any]]]  # (question, size) -> matches as /api/ask gives them
 
 
-def ask_pairs(client: TestClient, pairs: Sequence[tuple[str, str]], ids: Mapping[str, str]) -> PairScores:
+def api_ask(client: TestClient) -> AskFn:
+    """POST /api/ask; a non-200 answer counts as no matches."""
+
+    def ask(question: str, size: int) -> list[dict[str, Any]]:
+        response = client.post("/api/ask", json={"question": question, "size": size})
+        return response.json().get("matches", []) if response.status_code == 200 else []
+
+    return ask
+
+
+def ranker_ask(search: SearchFn, questions: Mapping[str, str]) -> AskFn:
+    """A baseline ranker over the questions (entry id -> its question) answering like /api/ask,
+    without a same-question flag, so the same recall rules apply to it."""
+
+    def ask(question: str, size: int) -> list[dict[str, Any]]:
+        return [{"entry_id": i, "question": questions[i]} for i in search(question, None, size)]
+
+    return ask
+
+
+def ask_pairs(ask: AskFn, pairs: Sequence[tuple[str, str]], ids: Mapping[str, str]) -> PairScores:
     """Ask with each q2 as a user would (size 5); find its q1's entry among the matches (rank, and
     the same_question flag). Only when a copy of q2 is among them is q2 asked again with spare
     places, for the rank with the asked text set aside."""
     scores = PairScores()
     for row, (q1, q2) in enumerate(pairs):
-        matches = _ask(client, q2, PAIR_ASK_SIZE)
+        matches = ask(q2, PAIR_ASK_SIZE)
         rank, same, aside, copies = find_target(matches, ids[q1], q1, q2)
         if copies and aside is None:
-            _, _, aside, _ = find_target(_ask(client, q2, PAIR_ASK_SIZE + PAIR_ASK_SPARE), ids[q1], q1, q2)
+            _, _, aside, _ = find_target(ask(q2, PAIR_ASK_SIZE + PAIR_ASK_SPARE), ids[q1], q1, q2)
         scores.add(rank, same, aside, copies, odd=row % 2 == 1)
     return scores
