@@ -198,14 +198,15 @@ def _run_uvicorn(host: str, port: int, workers: int, log_level: str, access_log:
 
 def _fast_io() -> dict[str, str]:
     """uvloop and httptools when installed (both are dependencies; uvloop not on Windows): the event
-    loop and HTTP parsing in C instead of asyncio's and h11's pure Python on every request."""
+    loop and HTTP parsing in C instead of asyncio's and h11's pure Python on every request. httptools
+    runs through our protocol class, which takes request targets past 64 KB (long pasted queries)."""
     import importlib.util
 
     options = {}
     if importlib.util.find_spec("uvloop") is not None:
         options["loop"] = "uvloop"
     if importlib.util.find_spec("httptools") is not None:
-        options["http"] = "httptools"
+        options["http"] = "search_api.http_protocol:HotlineHttpToolsProtocol"
     return options
 
 

@@ -294,6 +294,7 @@ def test_serve_demo_prepares_everything_then_hands_over_to_uvicorn(
     [(args, kwargs)] = calls
     assert args == ("search_api.app:create_app",)
     assert kwargs["factory"] is True and kwargs["workers"] == 2 and kwargs["port"] == port
+    assert kwargs["http"] == "search_api.http_protocol:HotlineHttpToolsProtocol"  # long pasted queries
     again = hotline(env, "serve", "--demo", "--port", str(port))
     assert again.exit_code == 0
     assert "新建 0" in again.output and "新建账号 0 个" in again.output  # idempotent restart

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import sys
 import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -23,9 +27,11 @@ from records.clock import FixedClock
 from records.db import make_engine
 from records.models import ZeroResultQuery
 from search_api.app import create_app
+from search_api.http_protocol import HotlineHttpToolsProtocol
 from search_api.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "indexer"))
+from live_server import serving  # noqa: E402
 from rows import ensure_schema, publish, take_down  # noqa: E402
 
 ENTRIES: list[tuple[str, str, tuple[str, ...], tuple[tuple[str, str, tuple[str, ...]], ...], date | None]] = [
@@ -80,14 +86,20 @@ def analyzer() -> Analyzer:
 
 
 @pytest.fixture
-def client(settings: Settings, clock: FixedClock, db: Engine, analyzer: Analyzer) -> Iterator[TestClient]:
+def app(settings: Settings, clock: FixedClock, db: Engine, analyzer: Analyzer) -> FastAPI:
+    """The app over ENTRIES, indexed by a full rebuild on the test stack's engine."""
     if settings.embedded_search:
         rebuild(db, settings, analyzer, None, clock=clock, workers=1)
     else:  # the cluster test stack: an OpenSearch index behind settings.index_name
         from indexer.opensearch_reindex import rebuild_cluster
 
         rebuild_cluster(db, settings, analyzer, None, clock=clock, workers=1)
-    with TestClient(create_app(settings, clock=clock)) as c:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
         yield c
 
 
@@ -177,6 +189,44 @@ def test_posted_search_takes_a_paste_longer_than_a_url_can_carry(client: TestCli
     assert response.json()["hits"][0]["id"] in {"JS01", "SZ01", "GS01", "WX01"}
     too_long = client.post("/api/search", json={"q": paste + "证"})
     assert too_long.status_code == 422 and too_long.json()["error"]["code"] == "validation_failed"
+
+
+def _raw_request(base_url: str, request: bytes) -> tuple[int, dict[str, Any]]:
+    """One request over a plain socket, exactly as sent, so no client library shortens or rejects it."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def _get(target: str) -> bytes:
+    return f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode("ascii")
+
+
+def test_a_pasted_query_past_64_kb_of_url_reaches_the_app(app: FastAPI) -> None:
+    """Through uvicorn with the protocol `hotline serve` uses: 10,000 Chinese characters are a 90 KB
+    request target, past httptools' 64 KB URL parser; the app answers it, and bounds it in Chinese."""
+    paste = ("我想问一下居住证到期了怎么续办需要带什么材料" * 500)[:10_000]
+    with serving(app, http=HotlineHttpToolsProtocol) as base_url:
+        target = "/api/search?" + urlencode({"q": paste, "region": "苏州市", "size": 3})
+        assert len(target) > 65_535
+        status, body = _raw_request(base_url, _get(target))
+        assert status == 200, body
+        assert body["query"] == paste and {hit["id"] for hit in body["hits"]} <= {"JS01", "SZ01", "GS01"}
+        assert body["hits"], "the paste is about 居住证"
+        status, body = _raw_request(base_url, _get("/api/search?" + urlencode({"q": paste + "证"})))
+        assert status == 422 and body["error"]["code"] == "validation_failed"
+        status, body = _raw_request(base_url, _get("/api/search?q=" + "%E8%AF%81" * 30_000))  # 270 KB
+        assert status == 414 and body["error"]["code"] == "uri_too_long"
+        assert "请求地址过长" in body["error"]["message"]
+        status, body = _raw_request(base_url, b"GET /api/search?q=\x00 HTTP/1.1\r\n\r\n")
+        assert status == 400 and body["error"]["code"] == "malformed_request"
+        status, body = _raw_request(base_url, _get("/api/search?q=" + quote("居住证")))
+        assert status == 200 and body["total"] >= 1  # short targets take uvicorn's own path
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,6 @@ need their own data add it through the store (``live.import_entries``) and wait 
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from demo_site import XSS_TITLE, build_demo_site, publish, publish_entries, xss_entry
+from live_server import serving
 from sqlalchemy.engine import Engine
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,8 +40,6 @@ class LiveServer:
     base_url: str
     settings: Any
     engine: Engine
-    _server: Any = field(repr=False)
-    _thread: threading.Thread = field(repr=False)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -71,40 +68,20 @@ class LiveServer:
         raise AssertionError(f"timed out waiting for: {what}")
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app on a free 127.0.0.1 port with the demo entries and accounts, real SystemClock."""
     if os.environ.get("HOTLINE_TEST_STACK", "embedded") not in ("", "embedded"):
         pytest.skip("browser tests run on the embedded stack only")
-    import uvicorn
-
     from records.clock import SystemClock
     from search_api.app import create_app
 
     data = tmp_path_factory.mktemp("browser") / "data"
     settings, engine = build_demo_site(data, SystemClock("Asia/Shanghai"))
-
-    sock = _free_socket()
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    server_ready = LiveServer(f"http://127.0.0.1:{port}", settings, engine, server, thread)
-    server_ready.wait_until(lambda: server.started, "live server start")
     try:
-        yield server_ready
+        with serving(create_app(settings)) as base_url:
+            yield LiveServer(base_url, settings, engine)
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
         engine.dispose()
 
 

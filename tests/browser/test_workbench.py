@@ -8,9 +8,6 @@ Each test signs in through the login page like a person would; the demo accounts
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -394,31 +391,16 @@ def clocked_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     """
     if os.environ.get("HOTLINE_TEST_STACK", "embedded") not in ("", "embedded"):
         pytest.skip("browser tests run on the embedded stack only")
-    import uvicorn
     from demo_site import build_demo_site
+    from live_server import serving
 
     from search_api.app import create_app
 
     clock = FixedClock(datetime.now(UTC).replace(tzinfo=None))
     settings, engine = build_demo_site(Path(tmp_path_factory.mktemp("clocked")) / "data", clock)
     engine.dispose()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, clock=clock), log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "clocked server did not start"
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", clock
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    with serving(create_app(settings, clock=clock)) as base_url:
+        yield base_url, clock
 
 
 def test_overdue_questions_are_marked_for_manager_and_department(
