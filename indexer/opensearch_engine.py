@@ -34,11 +34,15 @@ from indexer.opensearch_index import IndexAdmin
 from indexer.opensearch_stats import TermStats
 from indexer.related import RELATED_CANDIDATES, RELATED_FIELDS, fill_related, pick_related, source_terms
 from indexer.same_question import rank_matches
-from indexer.tantivy_engine import ASK_CANDIDATES, FEW_RESULTS
+from indexer.tantivy_engine import FEW_RESULTS
 from indexer.tantivy_schema import ALL_FIELD
 from indexer.textutil import hit_from_payload, pinyin_initials
 
 ASK_INNER_HITS = 3
+# Entries fetched per ask, each with its ASK_INNER_HITS best questions; the best CLUSTER_ASK_CANDIDATES
+# questions go to the re-ranker. More than the embedded engine's ask_candidates.ASK_CANDIDATES (20
+# question documents): an entry's several matching questions arrive together here.
+CLUSTER_ASK_CANDIDATES = 30
 REGION_TTL_SECONDS = 60.0
 PAYLOAD_FIELDS = ["id", "payload"]
 
@@ -180,7 +184,7 @@ class OpenSearchEngine:
             return []
         body = {
             "query": oq.ask_query(analyzed, self._filters(today, region), ASK_INNER_HITS),
-            "size": ASK_CANDIDATES,
+            "size": CLUSTER_ASK_CANDIDATES,
             "_source": ["id"],
         }
         candidates = []
@@ -197,7 +201,7 @@ class OpenSearchEngine:
                     )
                 )
         candidates.sort(key=lambda c: -c[3])
-        candidates = candidates[:ASK_CANDIDATES]
+        candidates = candidates[:CLUSTER_ASK_CANDIDATES]
         words = {t for c in candidates for t in c[4]} | set(
             self.analyzer.index_tokens(question[:MAX_QUERY_CHARS])
         )

@@ -47,7 +47,6 @@ WRITER_HEAP = 128_000_000
 # of several that are merged again (100k entries: 62 -> 55 s, 114 -> 100 CPU-s, one segment
 # for searches to walk). Only the short-lived `hotline reindex` process holds it.
 REBUILD_WRITER_HEAP = 512_000_000
-ASK_CANDIDATES = 30
 FEW_RESULTS = 3  # fewer hits than this from the scored fields: retry including all words
 
 
