@@ -2,7 +2,7 @@
 
 Interface used by indexer/ and search_api/:
     Analyzer(dictionary_dir=None)
-    .version -> str                 fingerprint of dictionaries + synonyms + code; store it with the index
+    .version -> str                 fingerprint of dictionaries + synonyms + intent words + code
     .tokenization_version -> str    the part that changes index tokens (a change needs a rebuild)
     .normalize(text) -> str
     .index_tokens(text) -> list[str]      tokens to index (search-mode sub-tokens included)
@@ -49,6 +49,7 @@ class _State:
     stamp: tuple[tuple[str, int, int], ...]
     tokenization_fp: str
     synonyms_fp: str
+    intent_fp: str
     segmenter: Segmenter
     query: QueryBuilder
 
@@ -80,7 +81,8 @@ class Analyzer:
     @property
     def version(self) -> str:
         state = self._state
-        return hashlib.sha1(f"{state.tokenization_fp}:{state.synonyms_fp}".encode()).hexdigest()[:12]
+        parts = f"{state.tokenization_fp}:{state.synonyms_fp}:{state.intent_fp}"
+        return hashlib.sha1(parts.encode()).hexdigest()[:12]
 
     @property
     def tokenization_version(self) -> str:
@@ -158,6 +160,7 @@ class Analyzer:
             stamp=file_stamp(data.paths),
             tokenization_fp=data.tokenization_fingerprint(),
             synonyms_fp=data.synonyms_fingerprint(),
+            intent_fp=data.intent_fingerprint(),
             segmenter=segmenter,
-            query=QueryBuilder(segmenter, data.synonyms, pinyin),
+            query=QueryBuilder(segmenter, data.synonyms, pinyin, data.intent_words),
         )

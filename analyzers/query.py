@@ -38,22 +38,39 @@ class _Group:
 
 
 class QueryBuilder:
-    def __init__(self, segmenter: Segmenter, synonyms: SynonymTable, pinyin: PinyinIndex) -> None:
+    def __init__(
+        self,
+        segmenter: Segmenter,
+        synonyms: SynonymTable,
+        pinyin: PinyinIndex,
+        intent_words: frozenset[str] = frozenset(),
+    ) -> None:
         self.segmenter = segmenter
         self.synonyms = synonyms
         self.pinyin = pinyin
+        self.intent_words = intent_words
 
     def build(self, normalized: str) -> AnalyzedQuery:
         spans = self.segmenter.spans(normalized)
         groups = self._word_groups(spans, normalized)
         self._apply_corrections(groups, spans, normalized)
+        kept = [g for g in groups if g.terms]
         terms = tuple(
             QueryTerm(text=text, group=number, weight=weight, origin=origin)
-            for number, group in enumerate(g for g in groups if g.terms)
+            for number, group in enumerate(kept)
             for text, (weight, origin) in group.terms.items()
         )
         chars = dict.fromkeys(c for c in _CJK_CHARS.findall(normalized) if not self.segmenter.is_stopword(c))
-        return AnalyzedQuery(normalized=normalized, terms=terms, chars=tuple(chars))
+        intent = tuple(n for n, g in enumerate(kept) if self._is_intent(next(iter(g.terms))))
+        return AnalyzedQuery(normalized=normalized, terms=terms, chars=tuple(chars), intent_groups=intent)
+
+    def _is_intent(self, word: str) -> bool:
+        """The group's own word (its first term) decides, whole or by its dictionary sub-words:
+        申请条件 (申请 + 条件) asks for an aspect; 医疗服务 names a matter though 服务 alone would not."""
+        if word in self.intent_words:
+            return True
+        parts = [sub for sub in self.segmenter.sub_tokens(word) if sub != word]
+        return bool(parts) and all(sub in self.intent_words for sub in parts)
 
     def _word_groups(self, spans: list[tuple[str, int, int]], text: str) -> list[_Group]:
         groups: list[_Group] = []

@@ -1,4 +1,5 @@
-"""Loading the editable data files (user dictionary, synonyms, stopwords) and fingerprinting them.
+"""Loading the editable data files (user dictionary, synonyms, stopwords, intent words) and
+fingerprinting them.
 
 Why fingerprints: the index stores the tokenization fingerprint it was built with, so a changed
 dictionary is detected (and a rebuild requested) instead of silently mismatching query tokens.
@@ -21,7 +22,8 @@ PACKAGED_DIR = Path(__file__).resolve().parent / "data"
 USER_DICT = "user_dict.txt"
 SYNONYMS = "synonyms.txt"
 STOPWORDS = "stopwords.txt"
-FILES = (USER_DICT, SYNONYMS, STOPWORDS)
+INTENT_WORDS = "intent_words.txt"
+FILES = (USER_DICT, SYNONYMS, STOPWORDS, INTENT_WORDS)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class DictionaryData:
     user_words: tuple[UserWord, ...]
     synonyms: SynonymTable
     stopwords: frozenset[str]
+    # Words that say which aspect of a matter is asked (办理, 流程, 材料): they rank, but cannot make
+    # a search hit alone (see AnalyzedQuery.subject_groups). Query-time only: no rebuild needed.
+    intent_words: frozenset[str] = frozenset()
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -56,12 +61,16 @@ class DictionaryData:
     def synonyms_fingerprint(self) -> str:
         return self.synonyms.fingerprint()
 
+    def intent_fingerprint(self) -> str:
+        return hashlib.sha1("\n".join(sorted(self.intent_words)).encode()).hexdigest()
+
     def counts(self) -> dict[str, int]:
         return {
             "dictionary_terms": len(self.dictionary_words),
             "synonym_groups": self.synonyms.group_count,
             "synonym_words": len(self.synonyms.words),
             "stopwords": len(self.stopwords),
+            "intent_words": len(self.intent_words),
         }
 
 
@@ -92,10 +101,14 @@ def load(dictionary_dir: Path | None) -> DictionaryData:
     user_words = _load_user_dict(_read_lines(paths[USER_DICT], errors), errors)
     synonyms = SynonymTable.parse(_read_lines(paths[SYNONYMS], errors), normalize)
     errors.extend(synonyms.errors)
-    stopwords = frozenset(
-        normalize(line.split("#", 1)[0]) for line in _read_lines(paths[STOPWORDS], errors)
-    ) - {""}
-    return DictionaryData(paths, user_words, synonyms, stopwords, errors)
+    stopwords = _word_set(_read_lines(paths[STOPWORDS], errors))
+    intent_words = _word_set(_read_lines(paths[INTENT_WORDS], errors))
+    return DictionaryData(paths, user_words, synonyms, stopwords, intent_words, errors)
+
+
+def _word_set(lines: list[str]) -> frozenset[str]:
+    """One word a line, normalized; text after # is a comment."""
+    return frozenset(normalize(line.split("#", 1)[0]) for line in lines) - {""}
 
 
 def copy_packaged(target: Path, overwrite: bool = False) -> list[Path]:

@@ -56,12 +56,25 @@ class AnalyzedQuery:
     # Distinct Chinese characters of the query (single-character stopwords left out), for an
     # engine that indexes Analyzer.char_tokens into a field of its own; see the module docstring.
     chars: tuple[str, ...] = field(default_factory=tuple)
+    # Groups holding an intent word (办理, 流程, 材料: which aspect of a matter is asked).
+    intent_groups: tuple[int, ...] = field(default_factory=tuple)
 
     def groups(self) -> list[list[QueryTerm]]:
         by_group: dict[int, list[QueryTerm]] = {}
         for term in self.terms:
             by_group.setdefault(term.group, []).append(term)
         return [by_group[g] for g in sorted(by_group)]
+
+    def subject_groups(self, limit: int) -> list[bool] | None:
+        """Per group among the first ``limit``: does it name the matter (not only an aspect)?
+
+        None when the rule does not apply: no intent word, or nothing but intent words (办理流程).
+        Otherwise a hit must match at least one subject group: 护照怎么办 finds nothing, and is
+        recorded as a knowledge gap, when no entry mentions 护照, instead of every entry with 办理.
+        """
+        numbers = sorted({term.group for term in self.terms})[:limit]
+        subject = [number not in self.intent_groups for number in numbers]
+        return subject if any(subject) and not all(subject) else None
 
     @property
     def is_empty(self) -> bool:

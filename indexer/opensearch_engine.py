@@ -163,8 +163,9 @@ class OpenSearchEngine:
         total_entries, freqs = self.stats.doc_freqs(ALL_FIELD, oq.first_tokens(analyzed))
         bonus = oq.coverage(analyzed, freqs, total_entries)
         for fields in (oq.SEARCH_FIELDS, oq.SEARCH_FIELDS_WIDE):
+            groups = oq.group_queries(analyzed, fields)
             body = {
-                "query": oq.combine(filters, oq.group_queries(analyzed, fields), bonus),
+                "query": oq.combine(oq.subject_filters(filters, groups, analyzed), groups, bonus),
                 "from": (request.page - 1) * request.size,
                 "size": request.size,
                 "track_total_hits": True,

@@ -89,6 +89,16 @@ def combine(filters: list[Query], groups: list[Query], bonus: list[Query] | None
     return {"bool": query}
 
 
+def subject_filters(filters: list[Query], groups: list[Query], analyzed: AnalyzedQuery) -> list[Query]:
+    """``filters``, plus "one of the groups naming the matter matches" when the query also holds
+    intent words (the rule of tantivy_query.subject_filters)."""
+    subject = analyzed.subject_groups(MAX_GROUPS)
+    if subject is None:
+        return filters
+    names = [q for q, keep in zip(groups, subject, strict=True) if keep]
+    return [*filters, {"bool": {"should": names, "minimum_should_match": 1}}]
+
+
 def exclude(query: Query, doc_id: str) -> Query:
     return {"bool": {"must": [query], "must_not": [{"term": {"id": doc_id}}]}}
 
@@ -120,4 +130,5 @@ __all__ = [
     "group_queries",
     "live_filter",
     "region_filter",
+    "subject_filters",
 ]

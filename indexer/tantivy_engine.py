@@ -298,16 +298,28 @@ class TantivyEngine:
 
         Per field set: the rare words alone when a page's worth of entries hold them (see
         tq.COMMON_SHARE), then the whole query; words found only in answers or original text
-        widen to the all-words field when the short fields find (almost) nothing."""
+        widen to the all-words field when the short fields find (almost) nothing. Intent words
+        (办理, 材料) never make a hit alone: the groups naming the matter are required
+        (AnalyzedQuery.subject_groups)."""
         entries = self._entry_total(searcher)
         coverage = tq.coverage_weights(self.schema, searcher, analyzed, entries)
+        subject = analyzed.subject_groups(tq.MAX_GROUPS)
         for fields in (tq.SEARCH_FIELDS, tq.SEARCH_FIELDS_WIDE):
             groups = tq.group_queries(self.schema, analyzed, fields)
             common = tq.common_groups(searcher, analyzed, fields, entries)
             if common:
-                yield tq.combine_discriminating(filters, groups, common, coverage), page_end
-            minimum = tq.minimum_should_match(len(groups))
-            yield tq.combine(filters, groups, minimum, None, coverage), FEW_RESULTS
+                names = subject or [True] * len(common)
+                rare = [
+                    not is_common and names_matter
+                    for is_common, names_matter in zip(common, names, strict=True)
+                ]
+                if any(rare):
+                    yield tq.combine_discriminating(filters, groups, rare, coverage), page_end
+            if subject:
+                yield tq.combine_required(filters, groups, subject, coverage), FEW_RESULTS
+            else:
+                minimum = tq.minimum_should_match(len(groups))
+                yield tq.combine(filters, groups, minimum, None, coverage), FEW_RESULTS
 
     @staticmethod
     def _payload(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict[str, Any]:

@@ -1,2 +1,1 @@
 """FastAPI application: public search API, staff API, pages, and the hotline CLI."""
-

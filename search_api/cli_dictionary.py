@@ -18,7 +18,7 @@ from analyzers.pipeline import Analyzer
 from analyzers.resources import copy_packaged, load
 from search_api.cli_common import console, err_console, fail, settings_from_env
 
-app = typer.Typer(no_args_is_help=True, help="分词词典、同义词与停用词 (analyzer dictionaries).")
+app = typer.Typer(no_args_is_help=True, help="分词词典、同义词、停用词与意图词 (analyzer dictionaries).")
 
 
 def _print_counts(counts: dict[str, int]) -> None:
@@ -28,6 +28,7 @@ def _print_counts(counts: dict[str, int]) -> None:
         "synonym_groups": "同义词组",
         "synonym_words": "同义词词语",
         "stopwords": "停用词",
+        "intent_words": "意图词",
     }
     for key, value in counts.items():
         table.add_row(labels.get(key, key), str(value))
@@ -114,6 +115,8 @@ def analyze(text: Annotated[str, typer.Argument(help="要分析的文字")]) -> 
     settings = settings_from_env()
     analyzer = Analyzer(settings.dictionary_dir, poll_seconds=None)
     console.print("索引词：" + " ".join(analyzer.index_tokens(text)))
-    for number, group in enumerate(analyzer.analyze_query(text).groups(), start=1):
+    analyzed = analyzer.analyze_query(text)
+    for number, group in enumerate(analyzed.groups()):
         alternatives = "  ".join(f"{t.text}({t.origin} {t.weight:g})" for t in group)
-        console.print(f"查询组 {number}：{alternatives}")
+        aspect = "（意图词：单凭它不算命中）" if number in analyzed.intent_groups else ""
+        console.print(f"查询组 {number + 1}：{alternatives}{aspect}")

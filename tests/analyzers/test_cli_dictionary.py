@@ -84,3 +84,10 @@ def test_analyze_shows_tokens_and_groups(env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "身份证(correction 0.7)" in result.output
     assert "公积金(pinyin 0.9)" in result.output
+
+
+def test_analyze_marks_intent_words(env: Path) -> None:
+    result = runner.invoke(app, ["dictionary", "analyze", "护照怎么办"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("查询组")]
+    assert len(lines) == 2 and "意图词" not in lines[0] and "意图词" in lines[1]

@@ -73,3 +73,19 @@ def test_char_tokens_are_the_chinese_characters_only(analyzer: Analyzer) -> None
 
 def test_query_chars_are_distinct_and_skip_stopword_characters(analyzer: Analyzer) -> None:
     assert analyzer.analyze_query("身份证的身份，B超").chars == ("身", "份", "证", "超")
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("护照怎么办", [True, False]),  # 怎么办 asks for an aspect of the matter 护照
+        ("公租房申请条件", [True, False]),  # 申请条件: every dictionary sub-word is an intent word
+        ("养老服务 材料", [True, False]),  # 养老服务 names a matter though 服务 alone would not
+        ("居住证", None),  # no intent word: the rule does not apply
+        ("办理流程", None),  # nothing but intent words: they may find entries after all
+    ],
+)
+def test_subject_groups_tell_the_matter_from_the_aspect_asked(
+    analyzer: Analyzer, text: str, subject: list[bool] | None
+) -> None:
+    assert analyzer.analyze_query(text).subject_groups(16) == subject

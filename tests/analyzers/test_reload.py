@@ -66,6 +66,20 @@ def test_new_stopword_changes_tokenization(edit: Callable[[Path, str], None], di
     assert "办理" not in analyzer.index_tokens("办理居住证")
 
 
+def test_new_intent_word_changes_queries_but_needs_no_rebuild(
+    edit: Callable[[Path, str], None], dict_dir: Path
+) -> None:
+    analyzer = Analyzer(dict_dir, poll_seconds=None)
+    assert analyzer.analyze_query("居住证 补办").subject_groups(16) is None
+    before, before_tokens = analyzer.version, analyzer.tokenization_version
+    edit(dict_dir / "intent_words.txt", "补办  # 试一试\n")
+    result = analyzer.reload()
+    assert not result.tokenization_changed and not result.synonyms_changed
+    assert result.version != before and analyzer.tokenization_version == before_tokens
+    assert analyzer.analyze_query("居住证 补办").subject_groups(16) == [True, False]
+    assert analyzer.data.counts()["intent_words"] == len(analyzer.data.intent_words)
+
+
 @pytest.mark.parametrize(
     ("name", "bad_line"), [("synonyms.txt", "只有一个词\n"), ("user_dict.txt", "词语 100 n 多余\n")]
 )

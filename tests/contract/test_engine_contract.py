@@ -278,3 +278,28 @@ def test_health_reports_documents(engine: Any) -> None:
 def test_words_only_in_the_original_text_are_found(engine: Any) -> None:
     load(engine, doc("B1", "居住证申领", text="依据苏政办发〔2021〕88号文件执行。"), doc("B2", "公租房申请"))
     assert ids(engine, "苏政办发") == ["B1"]
+
+
+INTENT_DOCS = (
+    doc("I1", "居住证申领", questions=("居住证怎么办理？",)),
+    doc("I2", "公租房申请", questions=("公租房申请需要什么材料？",)),
+    doc("I3", "出生登记办理流程", questions=("出生登记怎么办理？",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        # no entry names 护照: nothing, rather than every entry that says 办理 (a knowledge gap)
+        ("护照怎么办", set()),
+        ("护照办理需要带什么材料", set()),
+        # the matter decides which entries; 办理 and 材料 only rank them
+        ("居住证怎么办理", {"I1"}),
+        ("公租房申请材料", {"I2"}),
+        # nothing but intent words: every entry that holds them may answer (all say 办理)
+        ("办理流程", {"I1", "I2", "I3"}),
+    ],
+)
+def test_intent_words_never_make_a_hit_alone(engine: Any, q: str, expected: set[str]) -> None:
+    load(engine, *INTENT_DOCS)
+    assert set(ids(engine, q, size=10)) == expected

@@ -99,3 +99,18 @@ def test_a_page_the_rare_words_cannot_fill_comes_from_the_whole_query(
     monkeypatch.setattr(tantivy_query, "COMMON_MIN_DOCS", 10**9)  # the whole query, always
     assert (total, ids) == find(common_words, "居住证补办", size=size, page=page)
     assert total == 12 and len(ids) == size and (page > 1 or ids[0] == "R1")
+
+
+@pytest.mark.parametrize(
+    ("q", "expected_total"),
+    [
+        ("护照办理", 0),  # the rare word names no entry, 办理 (in every entry) may not stand in for it
+        ("补办 办理", 1),  # the rare word of the matter decides
+        ("居住证 办理", 12),  # the matter's word is common here: every entry holding it
+    ],
+)
+def test_intent_words_never_make_candidates_on_the_common_words_path(
+    common_words: TantivyEngine, q: str, expected_total: int
+) -> None:
+    total, ids = find(common_words, q, size=20)
+    assert total == expected_total == len(ids)
