@@ -104,13 +104,14 @@ def exclude(query: Query, doc_id: str) -> Query:
 
 
 def ask_query(analyzed: AnalyzedQuery, filters: list[Query], inner_size: int) -> Query:
-    """Entries with a matching nested question; inner hits carry each question's own BM25 score."""
+    """Entries with a matching nested question; inner hits carry each question's own BM25 score.
+    As in search, intent words alone never make a question match (subject_filters)."""
     groups = group_queries(analyzed, {QUESTION_FIELD: 1.0})
     nested = {
         "nested": {
             "path": "qs",
             "score_mode": "max",
-            "query": scored(groups, 1),
+            "query": {"bool": {"must": [scored(groups, 1)], "filter": subject_filters([], groups, analyzed)}},
             "inner_hits": {"size": inner_size, "_source": ["qs.tokens", "qs.show"]},
         }
     }

@@ -117,7 +117,7 @@ def combine_required(
     musts: list[Query],
     shoulds: list[Query],
     required: list[bool],
-    coverage: list[tuple[Query, float]],
+    coverage: list[tuple[Query, float]] | None,
     optional_bonus: bool = True,
 ) -> Query:
     """``combine`` where only the ``required`` groups make a document a candidate; the others add
@@ -131,7 +131,7 @@ def combine_required(
     clauses.extend((Occur.Should, q) for q, keep in zip(shoulds, required, strict=True) if not keep)
     clauses.extend(
         (Occur.Should, Query.const_score_query(q, value))
-        for (q, value), keep in zip(coverage, required, strict=True)
+        for (q, value), keep in zip(coverage or [], required, strict=coverage is not None)
         if keep or optional_bonus
     )
     return Query.boolean_query(clauses)

@@ -303,3 +303,10 @@ INTENT_DOCS = (
 def test_intent_words_never_make_a_hit_alone(engine: Any, q: str, expected: set[str]) -> None:
     load(engine, *INTENT_DOCS)
     assert set(ids(engine, q, size=10)) == expected
+
+
+def test_ask_never_matches_on_intent_words_alone(engine: Any) -> None:
+    load(engine, *INTENT_DOCS)
+    assert engine.ask("护照怎么办理？", TODAY) == []
+    matches = engine.ask("居住证怎么办？", TODAY)
+    assert [m.entry_id for m in matches] == ["I1"] and matches[0].question == "居住证怎么办理？"
