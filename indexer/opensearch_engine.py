@@ -33,7 +33,7 @@ from indexer.opensearch_docs import KIND_ENTRY, entry_source, tombstone_source
 from indexer.opensearch_index import IndexAdmin
 from indexer.opensearch_stats import TermStats
 from indexer.related import RELATED_CANDIDATES, RELATED_FIELDS, fill_related, pick_related, source_terms
-from indexer.same_question import rank_matches
+from indexer.same_question import CLUSTER_SAME_QUESTION_THRESHOLD, rank_matches
 from indexer.tantivy_engine import FEW_RESULTS
 from indexer.tantivy_schema import ALL_FIELD
 from indexer.textutil import hit_from_payload, pinyin_initials
@@ -212,7 +212,8 @@ class OpenSearchEngine:
             df = freqs.get(token, 0)
             return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
-        return rank_matches(self.analyzer, question[:MAX_QUERY_CHARS], analyzed, candidates, size, idf)
+        text, threshold = question[:MAX_QUERY_CHARS], CLUSTER_SAME_QUESTION_THRESHOLD
+        return rank_matches(self.analyzer, text, analyzed, candidates, size, idf, threshold)
 
     def related(self, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:
         live = oq.live_filter(today)

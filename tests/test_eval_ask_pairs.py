@@ -10,6 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from evaluation.baselines import CharacterBM25, Doc, JiebaBM25  # noqa: E402
+from evaluation.cluster_threshold import accuracies  # noqa: E402
 from evaluation.metrics import PairScores, held_out_accuracy  # noqa: E402
 from evaluation.regions import RegionMap  # noqa: E402
 from evaluation.report import PairRun, pair_table  # noqa: E402
@@ -115,3 +116,16 @@ def test_character_bm25_matches_single_characters_without_a_dictionary() -> None
     ranker = CharacterBM25([Doc(i, "江苏省", q) for i, q in QUESTIONS.items()], RegionMap({}))
     assert ranker.search("提取公积", None, 1) == ["P3"]  # no word "公积" in any dictionary
     assert ranker.search("ＡＮＤ ~ * (", None, 5) == []
+
+
+def test_cluster_threshold_accuracy_per_half() -> None:
+    probabilities = {
+        "pos": [0.9, 0.2, None, 0.6],
+        "neg": [0.1, 0.7, 0.3, None],
+        "neg_hard": [0.5, 0.5, 0.5, 0.5],
+    }
+    # at 0.5: positives flagged 0.9 and 0.6 (2 of 4); negatives rejected 0.1, 0.3, None (3 of 4)
+    assert accuracies(probabilities, 0.5) == {"neg": 5 / 8, "neg_hard": 2 / 8}
+    # even rows: pos 0.9, None -> 1 flagged; neg 0.1, 0.3 -> 2 rejected
+    assert accuracies(probabilities, 0.5, 0) == {"neg": 3 / 4, "neg_hard": 1 / 4}
+    assert accuracies(probabilities, 0.95, 1)["neg"] == 2 / 4  # odd rows: nothing flagged, neg 0.7 kept out

@@ -96,6 +96,18 @@ def test_rank_matches_keeps_the_best_question_per_entry(analyzer: Analyzer) -> N
     assert sq.rank_matches(analyzer, asked, analyzer.analyze_query(asked), [], 5, idf) == []
 
 
+@pytest.mark.parametrize("threshold", [sq.CLUSTER_SAME_QUESTION_THRESHOLD, 0.0, 1.0])
+def test_each_engine_flags_at_its_own_threshold(analyzer: Analyzer, threshold: float) -> None:
+    asked = "身份证丢了怎么补办"
+    candidates = [
+        ("E1", "身份证丢了怎么补办", "答1", 9.0, None),
+        ("E3", "户口本丢了怎么补办", "答3", 6.0, None),
+    ]
+    matches = sq.rank_matches(analyzer, asked, analyzer.analyze_query(asked), candidates, 2, idf, threshold)
+    assert [m.same_question for m in matches] == [m.probability >= threshold for m in matches]
+    assert any(m.same_question for m in matches) is (threshold < 1.0)
+
+
 def entry(doc_id: str, *questions: str) -> IndexDoc:
     return IndexDoc(
         id=doc_id,

@@ -1,0 +1,72 @@
+"""The same-question probabilities the cluster engine gives labelled pairs, for its own threshold.
+
+Why a threshold per engine: the model's weights are fitted once, on the embedded engine's features
+(scripts/fit_same_question), but OpenSearch's BM25 over nested question documents scores candidates
+on another scale, so the same probability cut flags a different share of pairs. Every q1 of a pair
+family is indexed as one entry's question in a scratch OpenSearch index (deleted afterwards); each
+q2 is asked through OpenSearchEngine.ask as /api/ask does, and the labelled q1's probability is kept
+(None when it is not among the top ``size`` matches: the service could not flag it).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from analyzers.pipeline import Analyzer
+from evaluation.ask_features import BATCH, REGION, TODAY
+from indexer.engine import QA, IndexDoc
+
+Probabilities = dict[str, list[float | None]]  # pos/neg/neg_hard -> per pair, in file order
+
+
+def pair_probabilities(
+    pairs: dict[str, list[tuple[str, str]]], url: str, size: int = 5, analyzer: Analyzer | None = None
+) -> Probabilities:
+    from opensearchpy import OpenSearch
+
+    from indexer.opensearch_engine import OpenSearchEngine
+
+    analyzer = analyzer or Analyzer(poll_seconds=None)
+    ids: dict[str, str] = {}
+    for rows in pairs.values():
+        for q1, _ in rows:
+            ids.setdefault(q1, f"P{len(ids) + 1:06d}")
+    alias = f"fit-{uuid.uuid4().hex[:8]}"
+    engine = OpenSearchEngine(url, analyzer, index_name=alias)
+    try:
+        docs = [
+            IndexDoc(id=doc_id, version=1, title=text[:100], region=REGION[0], region_path=REGION,
+                     category_path=("综合", "咨询", "其他咨询"), qas=(QA(text, text),))
+            for text, doc_id in ids.items()
+        ]  # fmt: skip
+        for start in range(0, len(docs), BATCH):
+            engine.index(docs[start : start + BATCH])
+        engine.commit()
+        out: Probabilities = {}
+        for kind, rows in pairs.items():
+            out[kind] = []
+            for q1, q2 in rows:
+                matches = engine.ask(q2, TODAY, size=size)
+                out[kind].append(next((m.probability for m in matches if m.entry_id == ids[q1]), None))
+        return out
+    finally:
+        engine.close()
+        client = OpenSearch(hosts=[url])
+        client.indices.delete(index=f"{alias}-*", params={"ignore_unavailable": "true"})
+        client.close()
+
+
+def accuracies(probabilities: Probabilities, threshold: float, parity: int | None = None) -> dict[str, float]:
+    """pos+neg and pos+neg_hard accuracy of flagging at ``threshold``, over the rows at even
+    (``parity`` 0) or odd (1) positions of each file, or all of them."""
+
+    def kept(kind: str) -> list[float | None]:
+        values = probabilities[kind]
+        return values if parity is None else values[parity::2]
+
+    said = sum(p is not None and p >= threshold for p in kept("pos"))
+    out = {}
+    for negative in ("neg", "neg_hard"):
+        rejected = sum(p is None or p < threshold for p in kept(negative))
+        out[negative] = (said + rejected) / (len(kept("pos")) + len(kept(negative)))
+    return out
