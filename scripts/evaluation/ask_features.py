@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from analyzers.pipeline import Analyzer
 from indexer import ask_candidates as ac
@@ -36,13 +37,12 @@ class PairFeatures:
     ranked: list[sq.Scored]  # every re-ranked candidate, for fitting the ranker
 
 
-def build_engine(
-    questions: Sequence[str], root: Path, analyzer: Analyzer
-) -> tuple[TantivyEngine, dict[str, str]]:
+def index_questions(engine: Any, questions: Sequence[str]) -> dict[str, str]:
+    """Each distinct question as one entry's only question, into ``engine`` (either engine);
+    returns question -> entry id."""
     ids: dict[str, str] = {}
     for question in questions:
         ids.setdefault(question, f"P{len(ids) + 1:06d}")
-    engine = TantivyEngine(root, analyzer, writable=True)
     docs = [
         IndexDoc(id=doc_id, version=1, title=text[:100], region=REGION[0], region_path=REGION,
                  category_path=("综合", "咨询", "其他咨询"), qas=(QA(text, text),))
@@ -51,7 +51,14 @@ def build_engine(
     for start in range(0, len(docs), BATCH):
         engine.index(docs[start : start + BATCH])
     engine.commit()
-    return engine, ids
+    return ids
+
+
+def build_engine(
+    questions: Sequence[str], root: Path, analyzer: Analyzer
+) -> tuple[TantivyEngine, dict[str, str]]:
+    engine = TantivyEngine(root, analyzer, writable=True)
+    return engine, index_questions(engine, questions)
 
 
 def scored(engine: TantivyEngine, question: str, size: int) -> list[sq.Scored]:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import uuid
 
 from analyzers.pipeline import Analyzer
-from evaluation.ask_features import BATCH, REGION, TODAY
-from indexer.engine import QA, IndexDoc
+from evaluation.ask_features import TODAY, index_questions
 
 Probabilities = dict[str, list[float | None]]  # pos/neg/neg_hard -> per pair, in file order
 
@@ -27,21 +26,10 @@ def pair_probabilities(
     from indexer.opensearch_engine import OpenSearchEngine
 
     analyzer = analyzer or Analyzer(poll_seconds=None)
-    ids: dict[str, str] = {}
-    for rows in pairs.values():
-        for q1, _ in rows:
-            ids.setdefault(q1, f"P{len(ids) + 1:06d}")
     alias = f"fit-{uuid.uuid4().hex[:8]}"
     engine = OpenSearchEngine(url, analyzer, index_name=alias)
     try:
-        docs = [
-            IndexDoc(id=doc_id, version=1, title=text[:100], region=REGION[0], region_path=REGION,
-                     category_path=("综合", "咨询", "其他咨询"), qas=(QA(text, text),))
-            for text, doc_id in ids.items()
-        ]  # fmt: skip
-        for start in range(0, len(docs), BATCH):
-            engine.index(docs[start : start + BATCH])
-        engine.commit()
+        ids = index_questions(engine, [q1 for rows in pairs.values() for q1, _ in rows])
         out: Probabilities = {}
         for kind, rows in pairs.items():
             out[kind] = []
