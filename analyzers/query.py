@@ -69,7 +69,7 @@ class QueryBuilder:
         申请条件 (申请 + 条件) asks for an aspect; 医疗服务 names a matter though 服务 alone would not."""
         if word in self.intent_words:
             return True
-        parts = [sub for sub in self.segmenter.sub_tokens(word) if sub != word]
+        parts = self.segmenter.sub_tokens(word)  # cached: _word_groups asked for them already
         return bool(parts) and all(sub in self.intent_words for sub in parts)
 
     def _word_groups(self, spans: list[tuple[str, int, int]], text: str) -> list[_Group]:

@@ -180,7 +180,8 @@ class OpenSearchEngine:
         return SearchResult(request.q, total, _ms(started), hits)
 
     def ask(self, question: str, today: date, region: str | None = None, size: int = 5) -> list[AskMatch]:
-        analyzed = self.analyzer.analyze_query(question[:MAX_QUERY_CHARS])
+        text = question[:MAX_QUERY_CHARS]
+        analyzed = self.analyzer.analyze_query(text)
         if analyzed.is_empty:
             return []
         body = {
@@ -203,16 +204,14 @@ class OpenSearchEngine:
                 )
         candidates.sort(key=lambda c: -c[3])
         candidates = candidates[:CLUSTER_ASK_CANDIDATES]
-        words = {t for c in candidates for t in c[4]} | set(
-            self.analyzer.index_tokens(question[:MAX_QUERY_CHARS])
-        )
+        words = {t for c in candidates for t in c[4]} | set(self.analyzer.index_tokens(text))
         total, freqs = self.stats.doc_freqs(oq.QUESTION_FIELD, sorted(words))
 
         def idf(token: str) -> float:
             df = freqs.get(token, 0)
             return math.log(1 + (total - df + 0.5) / (df + 0.5))
 
-        text, threshold = question[:MAX_QUERY_CHARS], CLUSTER_SAME_QUESTION_THRESHOLD
+        threshold = CLUSTER_SAME_QUESTION_THRESHOLD  # the cluster's own calibration (see same_question)
         return rank_matches(self.analyzer, text, analyzed, candidates, size, idf, threshold)
 
     def related(self, entry_id: str, today: date, size: int = 3) -> list[RelatedHit] | None:

@@ -91,7 +91,7 @@ def combine(filters: list[Query], groups: list[Query], bonus: list[Query] | None
 
 def subject_filters(filters: list[Query], groups: list[Query], analyzed: AnalyzedQuery) -> list[Query]:
     """``filters``, plus "one of the groups naming the matter matches" when the query also holds
-    intent words (the rule of tantivy_query.subject_filters)."""
+    intent words (AnalyzedQuery.subject_groups; tantivy makes those groups the required clause)."""
     subject = analyzed.subject_groups(MAX_GROUPS)
     if subject is None:
         return filters

@@ -10,8 +10,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from evaluation.baselines import CharacterBM25, Doc, JiebaBM25  # noqa: E402
-from evaluation.cluster_threshold import accuracies  # noqa: E402
 from evaluation.metrics import PairScores, held_out_accuracy  # noqa: E402
+from evaluation.metrics import threshold_accuracies as accuracies  # noqa: E402
 from evaluation.regions import RegionMap  # noqa: E402
 from evaluation.report import PairRun, pair_table  # noqa: E402
 from evaluation.runner import ask_pairs, find_target, ranker_ask, same_text  # noqa: E402

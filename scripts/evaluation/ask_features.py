@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from analyzers.pipeline import Analyzer
 from indexer import ask_candidates as ac
 from indexer import same_question as sq
-from indexer.engine import QA, IndexDoc
+from indexer.engine import QA, IndexDoc, SearchEngine
 from indexer.tantivy_engine import TantivyEngine
 from indexer.tantivy_schema import KIND_QUESTION
 
@@ -37,7 +36,7 @@ class PairFeatures:
     ranked: list[sq.Scored]  # every re-ranked candidate, for fitting the ranker
 
 
-def index_questions(engine: Any, questions: Sequence[str]) -> dict[str, str]:
+def index_questions(engine: SearchEngine, questions: Sequence[str]) -> dict[str, str]:
     """Each distinct question as one entry's only question, into ``engine`` (either engine);
     returns question -> entry id."""
     ids: dict[str, str] = {}

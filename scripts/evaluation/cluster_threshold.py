@@ -14,8 +14,7 @@ import uuid
 
 from analyzers.pipeline import Analyzer
 from evaluation.ask_features import TODAY, index_questions
-
-Probabilities = dict[str, list[float | None]]  # pos/neg/neg_hard -> per pair, in file order
+from evaluation.metrics import Probabilities
 
 
 def pair_probabilities(
@@ -42,19 +41,3 @@ def pair_probabilities(
         client = OpenSearch(hosts=[url])
         client.indices.delete(index=f"{alias}-*", params={"ignore_unavailable": "true"})
         client.close()
-
-
-def accuracies(probabilities: Probabilities, threshold: float, parity: int | None = None) -> dict[str, float]:
-    """pos+neg and pos+neg_hard accuracy of flagging at ``threshold``, over the rows at even
-    (``parity`` 0) or odd (1) positions of each file, or all of them."""
-
-    def kept(kind: str) -> list[float | None]:
-        values = probabilities[kind]
-        return values if parity is None else values[parity::2]
-
-    said = sum(p is not None and p >= threshold for p in kept("pos"))
-    out = {}
-    for negative in ("neg", "neg_hard"):
-        rejected = sum(p is None or p < threshold for p in kept(negative))
-        out[negative] = (said + rejected) / (len(kept("pos")) + len(kept(negative)))
-    return out

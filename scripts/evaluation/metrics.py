@@ -180,3 +180,26 @@ def held_out_accuracy(positives: PairScores, negatives: PairScores) -> float | N
     if not total:
         return None
     return (positives.odd_said_same + (negatives.odd_n - negatives.odd_said_same)) / total
+
+
+# pos/neg/neg_hard -> the labelled q1's probability per pair, in file order (None: not matched)
+Probabilities = dict[str, list[float | None]]
+
+
+def threshold_accuracies(
+    probabilities: Probabilities, threshold: float, parity: int | None = None
+) -> dict[str, float]:
+    """pos+neg and pos+neg_hard accuracy of flagging "same question" at ``threshold``, over the
+    rows at even (``parity`` 0) or odd (1) positions of each file, or all of them. A pair whose q1
+    was not among the matches (None) is never flagged."""
+
+    def kept(kind: str) -> list[float | None]:
+        values = probabilities[kind]
+        return values if parity is None else values[parity::2]
+
+    said = sum(p is not None and p >= threshold for p in kept("pos"))
+    out = {}
+    for negative in ("neg", "neg_hard"):
+        rejected = sum(p is None or p < threshold for p in kept(negative))
+        out[negative] = (said + rejected) / (len(kept("pos")) + len(kept(negative)))
+    return out
