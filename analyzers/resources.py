@@ -16,7 +16,7 @@ from analyzers.normalize import normalize
 from analyzers.synonyms import SynonymTable
 
 # Bump when code changes alter tokens for the same data files (it is part of the fingerprint).
-CODE_VERSION = "analyzers-2"
+CODE_VERSION = "analyzers-3"
 
 PACKAGED_DIR = Path(__file__).resolve().parent / "data"
 USER_DICT = "user_dict.txt"

@@ -22,6 +22,7 @@ SUBWORD_CACHE_SIZE = 200_000
 
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)\D+$")
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]+$")
 # Units glued to a number so "2024年", "16周岁", "3个月" survive as one token (the bare number is
 # kept as a search-mode sub-token, so "2024" still finds "2024年").
 UNITS = frozenset(
@@ -186,6 +187,10 @@ class Segmenter:
         return [number.group(1)] if number else self._subwords(word)
 
     def _subwords(self, word: str) -> list[str]:
+        """Every dictionary sub-word of 2+ characters; for a Chinese word jieba made up itself (not
+        in any dictionary: its HMM joins unknown names to a neighbouring character, so 用音悦台
+        becomes 用音悦 + 台 in one sentence and 音悦台 in another), also its character pairs, so
+        the two cuts still share a token (音悦)."""
         size = len(word)
         if size < 3 or word.isascii():
             return []
@@ -199,9 +204,16 @@ class Segmenter:
                 piece = word[start : start + length]
                 if has_word(piece) and piece not in self._stopwords:
                     found.append(piece)
+        if not has_word(word) and _CJK_WORD.match(word):
+            found.extend(p for p in _pairs(word) if p not in found and p not in self._stopwords)
         if len(self._subword_cache) < SUBWORD_CACHE_SIZE:  # vocabulary repeats: most lookups hit
             self._subword_cache[word] = found
         return found
+
+
+def _pairs(word: str) -> list[str]:
+    """The word's overlapping character pairs, in order (用音悦 → 用音, 音悦)."""
+    return [word[i : i + 2] for i in range(len(word) - 1)]
 
 
 def _extends_unit(previous: str, piece: str) -> bool:

@@ -103,6 +103,23 @@ def test_search_mode_includes_every_dictionary_subword(analyzer: Analyzer) -> No
         assert sub in tokens
 
 
+@pytest.mark.parametrize(
+    ("sentence", "name", "shared"),
+    [("用锡康码登记", "锡康码", {"锡康", "康码"}), ("怎样用音悦台打榜", "音悦台", {"音悦"})],
+)
+def test_a_made_up_word_shares_character_pairs_with_its_other_cuts(
+    analyzer: Analyzer, sentence: str, name: str, shared: set[str]
+) -> None:
+    """jieba glues an unknown name to a neighbour in one sentence (用锡康码) and not in another."""
+    in_sentence, alone = set(analyzer.index_tokens(sentence)), set(analyzer.index_tokens(name))
+    assert name not in in_sentence  # the cut differs: this is the case the pairs exist for
+    assert shared <= in_sentence & alone
+
+
+def test_dictionary_words_get_no_character_pairs(analyzer: Analyzer) -> None:
+    assert "民身" not in analyzer.index_tokens("居民身份证") and "住证" not in analyzer.index_tokens("居住证")
+
+
 def test_punctuation_never_becomes_a_token(analyzer: Analyzer) -> None:
     tokens = analyzer.index_tokens("《居民身份证法》第二十条：（一）……【注意】！")
     assert tokens and all(any(ch.isalnum() for ch in t) for t in tokens)

@@ -310,3 +310,14 @@ def test_ask_never_matches_on_intent_words_alone(engine: Any) -> None:
     assert engine.ask("护照怎么办理？", TODAY) == []
     matches = engine.ask("居住证怎么办？", TODAY)
     assert [m.entry_id for m in matches] == ["I1"] and matches[0].question == "居住证怎么办理？"
+
+
+def test_an_unknown_name_is_found_however_jieba_cut_it(engine: Any) -> None:
+    """锡康码 is in no dictionary; jieba cuts 外地人用锡康码登记 as 用锡康码, the query as 锡康码."""
+    load(
+        engine,
+        doc("N1", "来锡人员健康登记", questions=("外地人用锡康码登记吗？",)),
+        doc("N2", "居住证申领", questions=("居住证怎么办理？",)),
+    )
+    assert ids(engine, "锡康码") == ["N1"]
+    assert [m.entry_id for m in engine.ask("锡康码怎么登记", TODAY)] == ["N1"]
