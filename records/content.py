@@ -219,24 +219,42 @@ def read_content(session: Session, version: EntryVersion, qas: list[QAContent]) 
     )
 
 
+# The fields that make a version's content, in fingerprint order (then its Q&A pairs, "qas").
+CONTENT_FIELDS = (
+    "title",
+    "department_id",
+    "region_id",
+    "category_id",
+    "theme_id",
+    "effective_from",
+    "effective_to",
+    "contact_phone",
+    "doc_number",
+    "issuing_body",
+    "original_text",
+    "interpretation",
+    "keywords",
+)
+
+
 def fingerprint(version: VersionFields | EntryVersion, qas: list[QAContent]) -> tuple[Any, ...]:
     """Everything that makes two versions the same content (re-import writes nothing then)."""
+    values = (getattr(version, name) for name in CONTENT_FIELDS)
     return (
-        version.title,
-        version.department_id,
-        version.region_id,
-        version.category_id,
-        version.theme_id,
-        version.effective_from,
-        version.effective_to,
-        version.contact_phone,
-        version.doc_number,
-        version.issuing_body,
-        version.original_text,
-        version.interpretation,
-        tuple(version.keywords),
+        *(tuple(value) if isinstance(value, list) else value for value in values),
         tuple((qa.question, qa.answer, tuple(qa.similar_questions)) for qa in qas),
     )
+
+
+def changed_fields(
+    new: VersionFields | EntryVersion,
+    new_qas: list[QAContent],
+    old: VersionFields | EntryVersion,
+    old_qas: list[QAContent],
+) -> list[str]:
+    """Names of the content fields (and "qas") that differ, for an audit row."""
+    pairs = zip(fingerprint(new, new_qas), fingerprint(old, old_qas), strict=True)
+    return [name for name, (a, b) in zip((*CONTENT_FIELDS, "qas"), pairs, strict=True) if a != b]
 
 
 def _clean_list(items: list[str]) -> list[str]:

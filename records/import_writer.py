@@ -5,7 +5,13 @@ millisecond and every flush a few more; an import of thousands of records must t
 The effects are those of the interactive lifecycle (records.lifecycle.publish_version /
 withdraw_live): live version switched, old one superseded, status set, lock_version bumped,
 an outbox row carrying the new lock_version, an audit row per change — here for many entries
-at once, audited as ``import_create`` / ``import_update`` / ``import_publish`` / ``import_expire``.
+at once, audited as ``import_create`` / ``import_update`` / ``import_publish`` / ``import_expire``
+with the file, the line, the fields changed and the state the version really left.
+
+Why the entry rows are updated one by one, on the lock_version read: the batch reads entries before
+it writes (outside the write transaction on SQLite), and a reviewer's action committed in between
+must not be silently overwritten by the import; such a batch is refused (EntryChangedMeanwhile) and
+the importer replays it line by line on fresh reads.
 """
 
 from __future__ import annotations
@@ -17,15 +23,34 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from records.clock import Clock, as_utc
-from records.content import VersionFields, fingerprint, write_content
+from records.content import VersionFields, changed_fields, fingerprint, write_content
 from records.import_format import ImportedLine, ImportReport
 from records.lifecycle import PUBLIC_STATUSES, WORKING_STATES
-from records.models import AuditLog, Entry, EntryStatus, EntryVersion, Outbox, OutboxOp, QAPair, Region, User
+from records.models import (
+    AuditLog,
+    Department,
+    Entry,
+    EntryStatus,
+    EntryVersion,
+    Outbox,
+    OutboxOp,
+    QAPair,
+    Region,
+    User,
+)
 from records.models import VersionState as VS
 from records.reference import Resolver
 from records.validation import QAContent, completeness_problems, size_problems
 
-__all__ = ["BatchWriter"]
+__all__ = ["BatchWriter", "EntryChangedMeanwhile"]
+
+
+class EntryChangedMeanwhile(Exception):
+    """An entry of the batch was changed by someone else after the batch read it."""
+
+    def __init__(self, public_id: str) -> None:
+        super().__init__(public_id)
+        self.public_id = public_id
 
 
 @dataclass
@@ -40,6 +65,10 @@ class _Plan:
     version_id: int | None = None
     number: int = 1
     lock_version: int = 1
+    read_lock: int = 0  # the entry's lock_version when the batch read it
+    same: bool = False  # content identical to ``current``, decided before anything is written
+    previous_state: VS | None = None  # ``current``'s state when the batch read it
+    changed: list[str] = field(default_factory=list)  # content fields that differ from ``current``
 
 
 class BatchWriter:
@@ -51,8 +80,13 @@ class BatchWriter:
         clock: Clock,
         max_text_bytes: int,
         report: ImportReport,
+        source: str = "",
+        reason: str | None = None,
     ) -> None:
+        """``source``: the file's name and ``reason``: why it is imported, both for the audit rows."""
         self.session = session
+        self.source = source
+        self.reason = reason
         self.publish = publish
         self.actor = actor
         self.clock = clock
@@ -69,6 +103,10 @@ class BatchWriter:
         resolver = Resolver(self.session, create=True)
         plans = [self._resolve(resolver, line) for line in checked]
         self._attach_existing(plans)
+        for plan in plans:  # before any write: the ORM updates ``current`` in place as it writes
+            plan.same = self._same(plan)
+            if plan.current is not None and not plan.same:
+                plan.changed = changed_fields(plan.fields, plan.qas, plan.current, plan.current_qas)
         new = [p for p in plans if p.entry is None]
         changed = [p for p in plans if p.entry is not None and not self._unchanged(p)]
         self.report.unchanged += len(plans) - len(new) - len(changed)
@@ -82,7 +120,7 @@ class BatchWriter:
         if self.outbox:
             self.session.execute(insert(Outbox), self.outbox)
         self.report.created += len(new)
-        self.report.updated += sum(1 for p in changed if not self._same(p))
+        self.report.updated += sum(1 for p in changed if not p.same)
 
     # -- checking and resolving ------------------------------------------------------------
 
@@ -132,9 +170,11 @@ class BatchWriter:
             if entry is None:
                 continue
             plan.entry, plan.entry_id, plan.lock_version = entry, entry.id, entry.lock_version + 1
+            plan.read_lock = entry.lock_version
             plan.current = latest.get(entry.id)  # type: ignore[arg-type]
             if plan.current is not None and plan.current.id is not None:
                 plan.current_qas = qas[plan.current.id]
+                plan.previous_state = plan.current.state
 
     def _expired(self, plan: _Plan) -> bool:
         return plan.fields.effective_to is not None and plan.fields.effective_to < self.today
@@ -146,7 +186,7 @@ class BatchWriter:
 
     def _unchanged(self, plan: _Plan) -> bool:
         """Identical content, and (when publishing) already public — or already expired."""
-        if not self._same(plan):
+        if not plan.same:
             return False
         if not self.publish:
             return True
@@ -191,14 +231,15 @@ class BatchWriter:
             if current is not None and current.state in WORKING_STATES:
                 plan.version_id, plan.number = current.id, current.number
                 rewritten.append(plan)
-            elif current is not None and self._same(plan):
+            elif current is not None and plan.same:
                 plan.version_id, plan.number = current.id, current.number  # publish what is there
             else:
                 plan.number = current.number + 1 if current else 1
                 inserts.append(plan)
         for plan in inserts + rewritten:
-            if not self._same(plan) and plan.entry is not None:
-                self._audit(plan, "import_update", None, VS.draft.value)
+            if not plan.same and plan.entry is not None:
+                left = plan.previous_state.value if plan in rewritten and plan.previous_state else None
+                self._audit(plan, "import_update", left, VS.draft.value, **self._what_changed(plan))
         if inserts:
             rows = [self._version_row(p) for p in inserts]
             stmt = insert(EntryVersion).returning(col(EntryVersion.id), sort_by_parameter_order=True)
@@ -258,7 +299,7 @@ class BatchWriter:
                 self.report.expired += 1
             else:
                 from_state = (
-                    plan.current.state.value if plan.current is not None and self._same(plan) else "draft"
+                    plan.previous_state.value if plan.previous_state is not None and plan.same else "draft"
                 )
                 self._audit(plan, "import_publish", from_state, VS.published.value)
                 self._outbox(plan, OutboxOp.upsert)
@@ -289,7 +330,7 @@ class BatchWriter:
                 )
 
     def _update_entries(self, new: list[_Plan], changed: list[_Plan]) -> None:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for plan in new + changed:
             entry = plan.entry
             status = entry.status if entry is not None else EntryStatus.unpublished
@@ -309,10 +350,35 @@ class BatchWriter:
                     "updated_at": self.now,
                 }
             )
-        if rows:
-            self.session.execute(update(Entry), rows)
+        created = rows[: len(new)]
+        if created:
+            self.session.execute(update(Entry), created)
+        for plan, row in zip(changed, rows[len(new) :], strict=True):
+            values = {key: value for key, value in row.items() if key != "id"}
+            result = self.session.execute(
+                update(Entry)
+                .where(col(Entry.id) == plan.entry_id, col(Entry.lock_version) == plan.read_lock)
+                .values(values)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise EntryChangedMeanwhile(plan.line.record.id)
 
-    def _audit(self, plan: _Plan, action: str, from_state: str | None, to_state: str) -> None:
+    def _what_changed(self, plan: _Plan) -> dict[str, Any]:
+        """Audit details of an update: the fields changed, and a move to another department."""
+        details: dict[str, Any] = {"changed": plan.changed}
+        entry = plan.entry
+        if entry is not None and entry.department_id != plan.fields.department_id:
+            before, after = (
+                self.session.get(Department, i) for i in (entry.department_id, plan.fields.department_id)
+            )
+            details["department"] = {
+                "from": before.name if before else None,
+                "to": after.name if after else None,
+            }
+        return details
+
+    def _audit(self, plan: _Plan, action: str, from_state: str | None, to_state: str, **details: Any) -> None:
         self.audits.append(
             {
                 "at": self.now,
@@ -323,8 +389,14 @@ class BatchWriter:
                 "action": action,
                 "from_state": from_state,
                 "to_state": to_state,
-                "reason": None,
-                "details": {"version": plan.number, "source": "import", "line": plan.line.line_no},
+                "reason": self.reason,
+                "details": {
+                    "version": plan.number,
+                    "source": "import",
+                    "file": self.source,
+                    "line": plan.line.line_no,
+                    **details,
+                },
             }
         )
 

@@ -64,6 +64,9 @@ def import_(
     file: Annotated[Path, typer.Argument(help="JSON Lines 文件，每行一个条目")],
     publish: Annotated[bool, typer.Option("--publish", help="导入后直接发布（记入审计日志）")] = False,
     actor: Annotated[str | None, typer.Option("--as", help="以该员工名义导入（审计日志中的操作人）")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="导入原因，记入审计日志（默认：导入文件 <文件名>）")
+    ] = None,
 ) -> None:
     """Import entries from a JSON Lines file; re-importing updates instead of duplicating.
 
@@ -80,7 +83,13 @@ def import_(
     try:
         actor_user = _find_actor(engine, actor) if actor else None
         report = import_jsonl(
-            engine, file, publish=publish, actor=actor_user, clock=SystemClock(settings.timezone)
+            engine,
+            file,
+            publish=publish,
+            actor=actor_user,
+            clock=SystemClock(settings.timezone),
+            max_text_bytes=settings.max_text_bytes,
+            reason=reason.strip() if reason and reason.strip() else None,
         )
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"无法读取文件 {file}：{exc}")

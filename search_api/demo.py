@@ -60,7 +60,9 @@ def load_demo(engine: Engine, clock: Clock, demo_dir: Path | None = None) -> Dem
     from records.importer import import_jsonl
 
     folder = demo_dir or DEMO_DIR
-    report = import_jsonl(engine, folder / "entries.jsonl", publish=True, actor=None, clock=clock)
+    report = import_jsonl(
+        engine, folder / "entries.jsonl", publish=True, actor=None, clock=clock, reason="载入演示数据"
+    )
     accounts = read_demo_accounts(folder / "users.json")
     created: list[str] = []
     # Accounts after entries: the importer creates the departments the accounts belong to.

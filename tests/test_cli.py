@@ -190,6 +190,21 @@ def test_import_good_file_then_reimport_updates_instead_of_duplicating(
     assert count(migrated, EntryVersion) == 3
 
 
+def test_reimport_of_a_changed_draft_reports_it_updated(migrated: dict[str, str], tmp_path: Path):
+    """It used to count 0 updated and exit 2 with 文件中没有条目 after committing the change."""
+    path = write_jsonl(tmp_path / "draft.jsonl", [entry("D-1")])
+    assert hotline(migrated, "import", str(path)).exit_code == 0
+    write_jsonl(path, [entry("D-1", title="居民身份证申领指南（修订）")])
+    result = hotline(migrated, "import", str(path), "--reason", "标题修订")
+    assert result.exit_code == 0, result.output
+    assert "更新 1" in result.output
+    engine = make_engine(f"sqlite:///{migrated['DATA_DIR']}/hotline.db")
+    with Session(engine) as session:
+        reasons = session.exec(select(AuditLog.reason).where(AuditLog.action == "import_update")).all()
+    engine.dispose()
+    assert reasons == ["标题修订"]
+
+
 def test_import_reports_bad_lines_with_numbers_and_imports_the_rest(migrated: dict[str, str], tmp_path: Path):
     lines = [entry("B-1"), "{not json", entry("B-3", title=""), entry("B-4", region="火星市"), entry("B-5")]
     result = hotline(migrated, "import", str(write_jsonl(tmp_path / "mixed.jsonl", lines)))

@@ -12,7 +12,9 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from records import import_writer
 from records.clock import FixedClock
+from records.entries import run_action
 from records.importer import import_jsonl
 from records.models import (
     AuditLog,
@@ -24,11 +26,14 @@ from records.models import (
     Outbox,
     OutboxOp,
     QAPair,
+    Role,
     Theme,
     User,
     VersionState,
 )
+from records.policy import Action
 from tests.conftest import SHARED_EVAL
+from tests.records.conftest import MakeUser
 
 
 def record(public_id: str, **overrides: Any) -> dict[str, Any]:
@@ -259,3 +264,80 @@ def test_smoke_import_of_eval_corpus(engine: Engine, tmp_path: Path, clock: Fixe
     assert report.created == report.published + report.expired
     with Session(engine) as s:
         assert count(s, Outbox) == report.published
+
+
+def audits_of(s: Session, public_id: str) -> list[AuditLog]:
+    return list(s.exec(select(AuditLog).where(AuditLog.object_id == public_id).order_by(col(AuditLog.id))))
+
+
+def submit(engine: Engine, user: User, public_id: str, clock: FixedClock) -> None:
+    with Session(engine) as s:
+        entry = s.exec(select(Entry).where(Entry.public_id == public_id)).one()
+        run_action(s, user, public_id, Action.submit, entry.lock_version, clock)
+        s.commit()
+
+
+def test_reimport_of_a_version_in_review_says_what_it_changed(
+    engine: Engine, tmp_path: Path, clock: FixedClock, make_user: MakeUser
+) -> None:
+    """The in-review version is rewritten as a draft: counted as updated, audited from "submitted"."""
+    path = write(tmp_path / "w.jsonl", [record("W1")])
+    import_jsonl(engine, path, publish=False, actor=None, clock=clock)
+    submit(engine, make_user(Role.specialist, "无锡市公安局"), "W1", clock)
+    write(path, [record("W1", title="户口迁移办理（修订）", keywords=["户口迁移", "迁户口"])])
+    report = import_jsonl(engine, path, publish=False, actor=None, clock=clock)
+    assert (report.created, report.updated, report.unchanged, report.errors) == (0, 1, 0, [])
+    with Session(engine) as s:
+        version = s.exec(select(EntryVersion)).one()
+        assert version.state is VersionState.draft and version.title == "户口迁移办理（修订）"
+        last = audits_of(s, "W1")[-1]
+        assert (last.action, last.from_state, last.to_state) == ("import_update", "submitted", "draft")
+        assert last.reason == "导入文件 w.jsonl" and last.actor_name == "system"
+        assert last.details["changed"] == ["title", "keywords"] and last.details["file"] == "w.jsonl"
+
+
+def test_import_reason_and_department_move_are_audited(
+    engine: Engine, tmp_path: Path, clock: FixedClock
+) -> None:
+    path = write(tmp_path / "m.jsonl", [record("M1")])
+    import_jsonl(engine, path, publish=True, actor=None, clock=clock)
+    write(path, [record("M1", department="无锡市人力资源和社会保障局")])
+    import_jsonl(engine, path, publish=True, actor=None, clock=clock, reason="职能划转")
+    with Session(engine) as s:
+        update, publish = audits_of(s, "M1")[-2:]
+        assert (update.action, publish.action) == ("import_update", "import_publish")
+        assert update.reason == publish.reason == "职能划转"
+        assert update.details["changed"] == ["department_id"]
+        assert update.details["department"] == {"from": "无锡市公安局", "to": "无锡市人力资源和社会保障局"}
+
+
+def test_a_change_made_while_a_batch_is_written_is_never_overwritten(
+    engine: Engine, tmp_path: Path, clock: FixedClock, make_user: MakeUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer acts between the batch's read and its write: the batch is replayed on fresh reads,
+    and the reviewer's change stays, with its audit row, under the import's own."""
+    path = write(tmp_path / "c.jsonl", [record("C1"), record("C2")])
+    import_jsonl(engine, path, publish=False, actor=None, clock=clock)
+    specialist = make_user(Role.specialist, "无锡市公安局")
+    original = import_writer.BatchWriter._attach_existing
+    raced: list[bool] = []
+
+    def attach_then_race(self: import_writer.BatchWriter, plans: list[Any]) -> None:
+        original(self, plans)
+        if not raced:  # the first read only: another connection commits a review action now
+            raced.append(True)
+            submit(engine, specialist, "C1", clock)
+
+    monkeypatch.setattr(import_writer.BatchWriter, "_attach_existing", attach_then_race)
+    write(path, [record("C1", title="户口迁移办理（修订）"), record("C2", title="户口迁移（修订）")])
+    report = import_jsonl(engine, path, publish=False, actor=None, clock=clock)
+    assert (report.updated, report.errors) == (2, [])
+    with Session(engine) as s:
+        entry = s.exec(select(Entry).where(Entry.public_id == "C1")).one()
+        trail = [(a.action, a.from_state, a.to_state) for a in audits_of(s, "C1")]
+        assert trail == [
+            ("import_create", None, "draft"),
+            ("submit", "draft", "submitted"),
+            ("import_update", "submitted", "draft"),
+        ]
+        assert entry.lock_version == 3  # created 1, submitted 2, re-imported 3: no step lost
