@@ -14,7 +14,10 @@ from sqlmodel import Session, col, select
 from records.clock import Clock, as_utc
 from records.models import AuditLog, Outbox, OutboxOp, User
 
-__all__ = ["audit_trail", "record_audit", "request_index"]
+__all__ = ["CITIZEN", "SYSTEM", "audit_trail", "record_audit", "request_index"]
+
+SYSTEM = "system"  # the actor name of expiry, import without --as and other automatic changes
+CITIZEN = "citizen"  # the actor name of a member of the public (the question desk's asker)
 
 
 def record_audit(
@@ -29,11 +32,13 @@ def record_audit(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     object_type: str = "entry",
+    actor_name: str = SYSTEM,
 ) -> AuditLog:
+    """``actor_name`` names who acted when no staff member did (``actor`` None)."""
     row = AuditLog(
         at=as_utc(clock.now()),
         actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else "system",
+        actor_name=actor.username if actor else actor_name,
         object_type=object_type,
         object_id=object_id,
         action=action,

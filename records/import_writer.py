@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
+from records.audit import SYSTEM
 from records.clock import Clock, as_utc
 from records.content import VersionFields, changed_fields, fingerprint, write_content
 from records.import_format import ImportedLine, ImportReport
@@ -383,7 +384,7 @@ class BatchWriter:
             {
                 "at": self.now,
                 "actor_id": self.actor.id if self.actor else None,
-                "actor_name": self.actor.username if self.actor else "system",
+                "actor_name": self.actor.username if self.actor else SYSTEM,
                 "object_type": "entry",
                 "object_id": plan.line.record.id,
                 "action": action,

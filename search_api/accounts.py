@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from records.audit import SYSTEM
 from records.clock import Clock, as_utc
 from records.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from records.models import AuditLog, Department, Region, Role, User
@@ -321,7 +322,7 @@ def _audit(
         AuditLog(
             at=as_utc(clock.now()),
             actor_id=actor.id if actor else None,
-            actor_name=actor.username if actor else "system",
+            actor_name=actor.username if actor else SYSTEM,
             object_type="user",
             object_id=user.username,
             action=action,

@@ -10,11 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col
 
-from records.audit import record_audit
+from records.audit import SYSTEM, record_audit
 from records.clock import Clock, as_utc
 from records.desk.models import DeskQuestion, QuestionState
+from records.errors import Conflict
 from records.models import Outbox, OutboxOp, User
 
 OBJECT_TYPE = "question"
@@ -37,13 +40,21 @@ def change_state(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
     initial: bool = False,
+    actor_name: str = SYSTEM,
 ) -> None:
-    """Move ``question`` to ``to_state`` (or record an action that keeps it) with one audit row."""
+    """Move ``question`` to ``to_state`` (or record an action that keeps it) with one audit row.
+
+    Why a conditional UPDATE: callers check the state they read, and two staff members acting on
+    one question at once (publish and return, two answers) must not both succeed; the change
+    applies only if the question still has the lock_version read, else 409 ``stale_version``.
+    """
     from_state = None if initial else question.state
-    question.state = to_state
-    question.lock_version += 1
-    question.updated_at = now_utc(clock)
-    session.add(question)
+    now = now_utc(clock)
+    if initial:  # a new row, not yet visible to anyone else
+        question.state, question.lock_version, question.updated_at = to_state, question.lock_version + 1, now
+        session.add(question)
+    else:
+        _claim(session, question, to_state, now)
     record_audit(
         session,
         actor=actor,
@@ -55,7 +66,27 @@ def change_state(
         reason=reason,
         details=details,
         object_type=OBJECT_TYPE,
+        actor_name=actor_name,
     )
+
+
+def _claim(session: Session, question: DeskQuestion, to_state: QuestionState, now: datetime) -> None:
+    read = question.lock_version
+    result = session.execute(
+        update(DeskQuestion)
+        .where(col(DeskQuestion.id) == question.id, col(DeskQuestion.lock_version) == read)
+        .values(state=to_state, lock_version=read + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(question)
+        raise Conflict(
+            "该问题已被他人处理，请刷新后重试",
+            code="stale_version",
+            details={"current_state": question.state.value, "current_lock_version": question.lock_version},
+        )
+    for name, value in (("state", to_state), ("lock_version", read + 1), ("updated_at", now)):
+        set_committed_value(question, name, value)
 
 
 def queue_index(session: Session, question: DeskQuestion, op: OutboxOp, clock: Clock) -> None:

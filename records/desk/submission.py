@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from records.audit import CITIZEN
 from records.clock import Clock
 from records.desk.audit import change_state, now_utc
 from records.desk.models import DeskQuestion, QuestionState
@@ -139,6 +140,7 @@ def submit_question(
             clock=clock,
             details={"region": found_region.path if found_region else None},
             initial=True,
+            actor_name=CITIZEN,
         )
         return Submitted(question, token)
     raise Conflict("系统繁忙，请稍后重试", code="question_number_busy")
@@ -196,5 +198,6 @@ def resolve_by_existing(
         actor=None,
         clock=clock,
         details={"doc_id": doc_id},
+        actor_name=CITIZEN,
     )
     return question

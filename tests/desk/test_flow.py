@@ -254,3 +254,46 @@ def test_withdrawn_answer_leaves_the_public_page(env: DeskEnv):
 def test_unknown_question_is_404(env: DeskEnv):
     response = env.client.get("/api/questions/Q2026060199999")
     assert (response.status_code, response.json()["error"]["code"]) == (404, "question_not_found")
+
+
+def test_two_managers_reviewing_at_once_cannot_both_succeed(env: DeskEnv):
+    """Both read the answered question; the first publishes; the second's return is a 409 and
+    leaves no audit row, no returned answer and no state behind."""
+    from records.desk.submission import get_question
+    from records.desk.workflow import current_answer, review_answer
+    from records.errors import Conflict
+    from records.models import User
+
+    manager = env.staff(Role.manager)
+    number = _routed(env, manager)
+    police = env.staff(Role.specialist, "苏州市公安局")
+    assert env.client.post(f"/api/questions/{number}/answers", json=FOUR, headers=police).status_code == 201
+    env.staff(Role.manager)
+    with Session(env.db, expire_on_commit=False) as first, Session(env.db, expire_on_commit=False) as second:
+        managers = second.exec(
+            select(User).where(User.role == Role.manager).order_by(col(User.id).desc())
+        ).all()
+        late, early = managers[0], managers[1]
+        stale = get_question(second, number)
+        answer = current_answer(second, stale)  # read (and held) before the other manager acts
+        assert answer is not None
+        review_answer(first, get_question(first, number), manager=early, decision="publish", reason=None,
+                      clock=env.clock)  # fmt: skip
+        first.commit()
+        with pytest.raises(Conflict) as refused:
+            review_answer(second, stale, manager=late, decision="return", reason="请补充", clock=env.clock)
+        second.rollback()
+    assert refused.value.code == "stale_version"
+    assert _state(env, number) == "published"
+    assert [a for a, _, _ in _audit_actions(env, number)][-2:] == ["answer", "publish"]
+
+
+def test_the_asker_is_audited_as_a_citizen_not_the_system(env: DeskEnv):
+    number = submit(env.client, "苏州市居住证到期了怎么续签？", region="苏州市")["number"]
+    with Session(env.db) as session:
+        rows = session.exec(
+            select(AuditLog.action, AuditLog.actor_name)
+            .where(AuditLog.object_type == "question", AuditLog.object_id == number)
+            .order_by(col(AuditLog.id))
+        ).all()
+    assert [tuple(r) for r in rows] == [("submit", "citizen"), ("suggest_route", "system")]
