@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from records.clock import Clock, SystemClock
 from search_api.context import AppContext
 from search_api.errors import install_error_handlers
+from search_api.request_guard import RequestGuard
 from search_api.settings import Settings, get_settings
 from search_api.startup import StartupError, check_database, open_store
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     _include_routers(app)
     _mount_static(app)
     return app

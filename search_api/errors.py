@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opensearchpy.exceptions import OpenSearchException
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,6 +31,9 @@ _HTTP_MESSAGES = {
 }
 
 
+_OUT_OF_RANGE = "提交的值无法保存（如数值超出允许范围），未做任何更改"
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -38,7 +41,9 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):  # where, not which field
+            loc = loc[1:]
         out.append({"field": ".".join(loc) or None, "type": err.get("type"), "message": _chinese(err)})
     return out
 
@@ -100,6 +105,11 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503
         )
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
+        # SQLite's driver refuses an integer past 64 bits before the database sees it.
+        return JSONResponse(error_body("invalid_value", _OUT_OF_RANGE), status_code=422)
+
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
         # InterfaceError: the driver found its connection already closed (the server went away).
@@ -107,6 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 error_body("database_unavailable", "数据库暂时不可用，请稍后重试"), status_code=503
             )
+        if isinstance(exc, DataError):  # the value itself (a number past the column's range)
+            return JSONResponse(error_body("invalid_value", _OUT_OF_RANGE), status_code=422)
         log.exception("database error")
         return JSONResponse(error_body("database_error", "数据写入失败，未做任何更改"), status_code=500)
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = Field(480, ge=1, le=7 * 24 * 60, description="Lifetime of a staff token.")
     timezone: str = Field("Asia/Shanghai", description="Local time zone for effective dates and due times.")
     max_text_bytes: int = Field(100_000, ge=1_000, description="Largest accepted text field, in UTF-8 bytes.")
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024, ge=64 * 1024, description="Largest accepted request body, in bytes; more gets 413."
+    )
     indexer_poll_seconds: float = Field(
         0.2, gt=0, le=10, description="How often the indexer drains the outbox."
     )

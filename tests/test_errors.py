@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, OperationalError
 
 from records.clock import FixedClock
 from records.errors import (
@@ -36,6 +36,8 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 class ProbeBody(BaseModel):
     name: str
     count: int
+    tags: list[str] = []
+    query: str | None = Field(default=None, max_length=5)
 
 
 probe = APIRouter(prefix="/__probe")
@@ -62,6 +64,10 @@ def raise_kind(kind: str) -> None:
         raise RuntimeError("boom")
     if kind == "db_down":
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+    if kind == "overflow":
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+    if kind == "data_error":
+        raise DataError("SELECT 1", {}, Exception("value out of range for type integer"))
     raise errors[kind]
 
 
@@ -72,6 +78,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         environment="test",
         data_dir=tmp_path_factory.mktemp("errors") / "data",
         secret_key="error-tests-secret-key-with-32-bytes-or-more",
+        max_body_bytes=64 * 1024,
     )
     app = create_app(settings, clock=FixedClock(datetime(2026, 6, 1, 2, 0)))
     app.include_router(probe)
@@ -120,6 +127,7 @@ def test_malformed_json_on_a_real_route_is_refused_before_login(client: TestClie
         ({"name": "x", "count": "many"}, {}, "count"),
         ({"name": ["x"], "count": 1}, {}, "name"),
         ({"count": 1}, {}, "name"),
+        ({"name": "x", "count": 1, "query": "太长的查询内容"}, {}, "query"),  # a field named like a location
         ({"name": "x", "count": 1}, {"page": "abc"}, "page"),
         ({"name": "x", "count": 1}, {"page": 0}, "page"),
         ([1, 2], {}, None),
@@ -144,6 +152,8 @@ def test_wrong_types_are_422_naming_the_field(
         ("too_many", 429, "too_many_requests"),
         ("unavailable", 503, "service_unavailable"),
         ("db_down", 503, "database_unavailable"),
+        ("overflow", 422, "invalid_value"),
+        ("data_error", 422, "invalid_value"),
         ("crash", 500, "internal_error"),
         ("http400", 400, "bad_request"),
         ("http413", 413, "payload_too_large"),
@@ -168,3 +178,46 @@ def test_openapi_and_docs_serve(client: TestClient):
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
+
+
+def test_a_body_past_the_limit_is_413_before_it_is_read_whole(client: TestClient):
+    big = {"name": "x" * (70 * 1024), "count": 1}
+    assert_shape(client.post("/__probe/typed", json=big), 413, "payload_too_large")
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        yield b'{"name": "'
+        for _ in range(80):
+            yield b"x" * 1024
+        yield b'", "count": 1}'
+
+    resp = client.post("/__probe/typed", content=chunks(), headers={"content-type": "application/json"})
+    assert_shape(resp, 413, "payload_too_large")
+    assert client.post("/__probe/typed", json={"name": "x" * 1024, "count": 1}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"name": "x", "count": 1, "tags": ["ok", "\\ud800"]}', "tags.1"),
+        (b'{"name": "a\\udc80b", "count": 1}', "name"),
+        (b'{"name": "x", "count": 1, "\\ud83d": 1}', r"\ud83d"),
+    ],
+)
+def test_a_lone_surrogate_anywhere_in_a_body_is_422_naming_the_field(
+    client: TestClient, raw: bytes, field: str
+):
+    resp = client.post("/__probe/typed", content=raw, headers={"content-type": "application/json"})
+    error = assert_shape(resp, 422, "invalid_characters")
+    assert [d["field"] for d in error["details"]] == [field]
+
+
+def test_a_surrogate_pair_is_one_character_and_welcome(client: TestClient):
+    raw = b'{"name": "\\ud83d\\ude00", "count": 1, "tags": ["\\ud83d\\ude00"]}'
+    resp = client.post("/__probe/typed", content=raw, headers={"content-type": "application/json"})
+    assert resp.status_code == 200, resp.text
+
+
+def test_a_lone_surrogate_is_refused_on_a_real_route_before_login(client: TestClient):
+    raw = b'{"title": "t", "keywords": ["\\ud800"]}'
+    resp = client.post("/api/staff/entries", content=raw, headers={"content-type": "application/json"})
+    assert_shape(resp, 422, "invalid_characters")

@@ -35,7 +35,10 @@ Param = Annotated[str, Query()]
 
 
 def _page_number(raw: str, last: int = MAX_PAGE) -> int:
-    return min(int(raw), last) if raw.isdigit() and int(raw) >= 1 else 1
+    """ASCII digits only (str.isdigit also takes ², which int() refuses), at most 9 of them."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        return 1
+    return min(int(raw), last) if int(raw) >= 1 else 1
 
 
 def _filter(raw: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from sqlmodel import Session
 
 from records.desk import matching, queues, submission, views, workflow
@@ -41,8 +41,8 @@ class ResolvedBody(BaseModel):
 
 
 class RouteBody(BaseModel):
-    department: int | str | None = Field(default=None, description="部门 id 或名称；缺省为系统建议")
-    category: int | str | None = Field(default=None, description="分类 id 或路径；缺省为系统建议")
+    department: StrictInt | str | None = Field(default=None, description="部门 id 或名称；缺省为系统建议")
+    category: StrictInt | str | None = Field(default=None, description="分类 id 或路径；缺省为系统建议")
     reason: str | None = Field(default=None, max_length=2000)
 
 

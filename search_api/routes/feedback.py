@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 from sqlmodel import Session
 
 from records.desk import matching
@@ -49,7 +49,7 @@ class GapReportIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    department: int | str | None = Field(default=None, description="部门 id 或名称；缺省为系统建议")
+    department: StrictInt | str | None = Field(default=None, description="部门 id 或名称；缺省为系统建议")
     reason: str | None = Field(default=None, max_length=LOOSE)
 
 

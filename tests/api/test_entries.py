@@ -241,6 +241,7 @@ def test_refusals(
     assert resp.json()["error"]["message"]
     if code == "illegal_transition":
         assert resp.json()["error"]["message"] == "条目当前状态为「草稿」，不能执行「发布」"
+        assert resp.json()["error"]["details"]["state"] == "draft"  # the value, not "VersionState.draft"
     after = client.get(f"/api/staff/entries/{entry['id']}", headers=staff["manager"]).json()
     assert after["lock_version"] == entry["lock_version"]  # a refused request leaves nothing behind
 

@@ -223,12 +223,20 @@ def test_steps_out_of_order_are_conflicts(env: DeskEnv, path: str, body: dict[st
     assert (response.status_code, response.json()["error"]["code"]) == (409, code)
 
 
-def test_route_to_an_unknown_department_changes_nothing(env: DeskEnv):
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"department": "不存在的局"}, "department_unknown"),
+        ({"department": True}, "validation_failed"),  # not department id 1
+        ({"category": True}, "validation_failed"),
+        ({"department": 2**64}, "invalid_value"),  # past any database integer
+    ],
+)
+def test_route_to_an_unknown_department_changes_nothing(env: DeskEnv, body: dict[str, Any], code: str):
     manager = env.staff(Role.manager)
     number = submit(env.client, "苏州市居住证丢了怎么补办？")["number"]
-    body = {"department": "不存在的局"}
     response = env.client.post(f"/api/questions/{number}/route", json=body, headers=manager)
-    assert (response.status_code, response.json()["error"]["code"]) == (422, "department_unknown")
+    assert (response.status_code, response.json()["error"]["code"]) == (422, code)
     assert env.client.get(f"/api/questions/{number}").json()["state"] == "received"
 
 
