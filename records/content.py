@@ -60,8 +60,9 @@ class EntryContent:
         )
 
     def texts(self) -> list[tuple[str, str]]:
-        """(field, text) of every free text, for the size limit."""
+        """(field, text) of every free text, for the size limit and the hidden-character check."""
         out = [(name, getattr(self, name)) for name in TEXT_FIELDS]
+        out.extend(("keywords", keyword) for keyword in self.keywords)
         for i, qa in enumerate(self.qas, start=1):
             out.append((f"qas[{i}].question", qa.question))
             out.append((f"qas[{i}].answer", qa.answer))

@@ -20,7 +20,7 @@ from records.errors import Conflict, ValidationFailed
 from records.lifecycle import Action, authorize, claim, illegal, perform, working_version
 from records.models import Department, Entry, EntryStatus, EntryVersion, User, VersionState
 from records.reference import Resolver, problem
-from records.validation import raise_if, size_problems
+from records.validation import control_problems, raise_if, size_problems
 from records.views import get_entry
 
 __all__ = ["create_draft", "list_entries", "run_action", "update_draft"]
@@ -40,7 +40,7 @@ def create_draft(
     authorize(actor, Action.create, dept.id)  # type: ignore[arg-type]
     if public_id and session.exec(select(Entry.id).where(Entry.public_id == public_id)).first() is not None:
         raise Conflict(f"条目编号「{public_id}」已存在", code="duplicate_id", details={"id": public_id})
-    raise_if(size_problems(content.texts(), max_text_bytes))
+    raise_if(size_problems(content.texts(), max_text_bytes) + control_problems(content.texts()))
     now = as_utc(clock.now())
     assert dept.id is not None
     entry = Entry(
@@ -106,7 +106,7 @@ def update_draft(
                 problem("department", "department_immutable", f"条目属于「{dept.name}」，不能改为其他部门")
             ],
         )
-    raise_if(size_problems(content.texts(), max_text_bytes))
+    raise_if(size_problems(content.texts(), max_text_bytes) + control_problems(content.texts()))
     assert version.id is not None
     before = asdict(read_content(session, version, read_qas(session, version.id)))
     qas, problems, _ = write_content(Resolver(session, create=False), version, content)

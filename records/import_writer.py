@@ -41,7 +41,7 @@ from records.models import (
 )
 from records.models import VersionState as VS
 from records.reference import Resolver
-from records.validation import QAContent, completeness_problems, size_problems
+from records.validation import QAContent, completeness_problems, control_problems, size_problems
 
 __all__ = ["BatchWriter", "EntryChangedMeanwhile"]
 
@@ -127,7 +127,8 @@ class BatchWriter:
 
     def _check(self, planner: Resolver, line: ImportedLine) -> bool:
         """Everything that could refuse the line, without writing anything."""
-        problems = size_problems(line.content.texts(), self.max_text_bytes)
+        texts = line.content.texts()
+        problems = size_problems(texts, self.max_text_bytes) + control_problems(texts)
         probe = VersionFields()
         qas, ref_problems, category = write_content(planner, probe, line.content)
         problems += ref_problems

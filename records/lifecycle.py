@@ -36,7 +36,7 @@ from records.policy import (
     state_label,
 )
 from records.reference import problem
-from records.validation import completeness_problems, raise_if
+from records.validation import clean_reason, completeness_problems, raise_if
 
 __all__ = [
     "EDITABLE",
@@ -108,7 +108,7 @@ def perform(
     """Run one lifecycle action on ``entry``; returns the version it concerned (None for takedowns)."""
     authorize(actor, action, entry.department_id)
     claim(session, entry, expected_lock_version, clock)
-    reason = (reason or "").strip() or None
+    reason = clean_reason(reason, required=False)
     if action in (Action.request_takedown, Action.approve_takedown, Action.reject_takedown):
         _takedown(session, actor, entry, action, clock, reason)
         return None

@@ -129,5 +129,5 @@ def illegal(action: Action, state: str) -> Conflict:
     return Conflict(
         f"条目当前状态为「{state_label(state)}」，不能执行「{ACTION_LABELS[action]}」",
         code="illegal_transition",
-        details={"action": action.value, "state": str(state)},
+        details={"action": action.value, "state": getattr(state, "value", state)},
     )

@@ -1,4 +1,4 @@
-"""Required-element validation (要素齐全) of an entry version, and size limits of its texts.
+"""Required-element validation (要素齐全) of an entry version, size limits and hidden characters.
 
 Why on the version and not on the request: the same check guards submission through the API,
 publication, and every imported record, so an entry can never reach the public with a missing
@@ -9,21 +9,64 @@ Chinese sentence, and all problems are reported at once (a specialist fixes ever
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from records.errors import ValidationFailed
 from records.reference import problem
 
 __all__ = [
     "QAContent",
+    "clean_reason",
     "completeness_problems",
+    "control_problems",
+    "has_control_characters",
+    "has_hidden_controls",
     "is_valid_phone",
     "raise_if",
     "size_problems",
 ]
+
+_LINE_WHITESPACE = frozenset("\t\n\r")
+# Bidirectional embedding, override and isolate controls: they reorder what a reader sees.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_characters(text: str) -> bool:
+    """Any control, format, surrogate or private-use character: the rule for short, one-line
+    texts a person types (a citizen's question, a reason, a comment, a name)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+
+
+def has_hidden_controls(text: str) -> bool:
+    """Control characters other than tab and line breaks, lone surrogates and bidi overrides: the
+    rule for documents (an entry's texts), which keep the zero-width marks pasted from web pages."""
+    return any(
+        ch in _BIDI_CONTROLS or (unicodedata.category(ch) in ("Cc", "Cs") and ch not in _LINE_WHITESPACE)
+        for ch in text
+    )
+
+
+def clean_reason(value: Any, *, required: bool, field: str = "reason") -> str | None:
+    """The trimmed reason (the audit log's "why"), None when blank; 422 when a required one is
+    missing or any holds control characters (line breaks aside), which would satisfy "required"
+    while saying nothing."""
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise ValidationFailed("请填写理由", code="reason_required", details=[{"field": field}])
+    if text and has_control_characters(text.replace("\r", "").replace("\n", "")):
+        raise ValidationFailed("理由中含有控制字符", code="reason_invalid", details=[{"field": field}])
+    return text or None
+
+
+def control_problems(texts: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """``texts`` is (field, text) pairs; one problem per field holding a hidden control character."""
+    fields = dict.fromkeys(name for name, text in texts if has_hidden_controls(text))
+    return [problem(name, "control_characters", "含有不可见的控制字符，请删除后重试") for name in fields]
+
 
 # Landline with area code (025-83288000, 0512-12345678, optional extension), mobile,
 # 5-digit government service numbers (12345, 12333, 12329, 12320, 12393 …), 96xxx(x) hotlines,

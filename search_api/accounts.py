@@ -19,6 +19,7 @@ from records.clock import Clock, as_utc
 from records.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from records.models import AuditLog, Department, Region, Role, User
 from records.reference import find_region, problem
+from records.validation import clean_reason, has_control_characters
 from search_api.security import hash_password, verify_password
 
 __all__ = [
@@ -85,7 +86,7 @@ def create_user(
         problems.append(
             problem("username", "invalid_username", "用户名须为 2–64 位字母、数字、下划线、点、@ 或连字符")
         )
-    problems += _password_problems(password)
+    problems += _password_problems(password) + _name_problems(display_name)
     dept, reg = _resolve_placement(session, role, department, region, problems)
     if problems:
         raise ValidationFailed("账号信息不完整或格式不正确", details=problems)
@@ -125,9 +126,10 @@ def update_user(
     session: Session, user: User, changes: UserChanges, *, clock: Clock, actor: User | None
 ) -> User:
     """Apply an admin's change (deactivate, reset password, move role/department), each audited."""
-    problems: list[dict[str, str]] = []
+    problems: list[dict[str, str]] = _name_problems(changes.display_name or "")
     if changes.password is not None:
         problems += _password_problems(changes.password)
+    reason = clean_reason(changes.reason, required=False)
     role = changes.role or user.role
     placement_changed = (
         changes.role is not None or changes.department is not None or changes.region is not None
@@ -158,11 +160,11 @@ def update_user(
             frm,
             to,
             {},
-            changes.reason,
+            reason,
         )
     if changes.password is not None:
         user.password_hash = hash_password(changes.password)
-        _audit(session, clock, actor, user, "reset_password", None, None, {}, changes.reason)
+        _audit(session, clock, actor, user, "reset_password", None, None, {}, reason)
     if changes.display_name is not None and changes.display_name.strip() != user.display_name:
         old_name = user.display_name
         user.display_name = changes.display_name.strip() or user.username
@@ -187,11 +189,17 @@ def update_user(
                 old_role.value,
                 role.value,
                 details,
-                changes.reason,
+                reason,
             )
     session.add(user)
     session.flush()
     return user
+
+
+def _name_problems(display_name: str) -> list[dict[str, str]]:
+    if has_control_characters(display_name):
+        return [problem("display_name", "control_characters", "姓名中含有不可见的控制字符，请删除后重试")]
+    return []
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -8,12 +8,11 @@ rather than silently stored.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from records.errors import ValidationFailed
-from records.validation import is_valid_phone
+from records.validation import has_control_characters, is_valid_phone
 
 QUESTION_MIN_CHARS = 4
 QUESTION_MAX_CHARS = 500
@@ -28,10 +27,6 @@ FOUR_ELEMENTS: dict[str, str] = {
     "phone": "进一步咨询电话",
     "signature": "部门署名",
 }
-
-
-def has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
 
 
 def clean_question(text: Any) -> str:
@@ -128,12 +123,3 @@ def clean_four_elements(raw: dict[str, Any], max_text_bytes: int) -> FourElement
             f"答复四要素不全或不合格：{missing}", code="answer_elements_invalid", details=problems
         )
     return FourElements(**values)
-
-
-def clean_reason(value: Any, *, required: bool, field: str = "reason") -> str | None:
-    text = value.strip() if isinstance(value, str) else ""
-    if required and not text:
-        raise ValidationFailed("请填写理由", code="reason_required", details=[{"field": field}])
-    if text and has_control_characters(text.replace("\n", "")):
-        raise ValidationFailed("理由中含有控制字符", code="reason_invalid", details=[{"field": field}])
-    return text or None

@@ -16,10 +16,11 @@ from sqlmodel import Session, col, select
 from records.clock import Clock
 from records.desk.audit import change_state, now_utc, queue_index
 from records.desk.models import AnswerState, DeskAnswer, DeskQuestion, QuestionState
-from records.desk.validation import clean_four_elements, clean_reason
+from records.desk.validation import clean_four_elements
 from records.desk.workdays import due_at
 from records.errors import Conflict, Forbidden, ValidationFailed
 from records.models import Category, Department, OutboxOp, Role, User
+from records.validation import clean_reason
 
 ROUTABLE = (QuestionState.received, QuestionState.routed, QuestionState.returned)
 ANSWERABLE = (QuestionState.routed, QuestionState.returned)

@@ -18,6 +18,7 @@ from records.clock import Clock, as_utc
 from records.errors import NotFound, TooManyRequests, ValidationFailed
 from records.models import Entry, EntryVersion
 from records.reference import problem
+from records.validation import has_control_characters
 from records.views import is_public
 
 RATE_WINDOW = timedelta(minutes=1)
@@ -53,8 +54,15 @@ def public_entry(session: Session, public_id: str, today: date) -> tuple[Entry, 
 
 
 def optional_text(value: str | None, field: str, label: str, limit: int) -> str | None:
-    """Stripped text or None; longer than ``limit`` characters → 422 naming the field."""
+    """Stripped text or None; longer than ``limit`` characters, or holding control characters
+    (line breaks aside), → 422 naming the field."""
     text = (value or "").strip()
+    if has_control_characters(text.replace("\r", "").replace("\n", "")):
+        raise ValidationFailed(
+            f"{label}中含有不可见的控制字符，请删除后重试",
+            code=f"{field}_invalid",
+            details=[problem(field, f"{field}_invalid", f"{label}中含有不可见的控制字符")],
+        )
     if len(text) > limit:
         raise ValidationFailed(
             f"{label}不能超过 {limit} 个字",

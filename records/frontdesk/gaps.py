@@ -21,6 +21,7 @@ from records.frontdesk.common import local_iso, now_utc, optional_text, public_e
 from records.frontdesk.models import GapKind, GapReport, GapState
 from records.models import Department, Entry, EntryVersion, Role, User
 from records.reference import problem
+from records.validation import has_control_characters
 
 OBJECT_TYPE = "gap_report"
 DETAIL_MIN, DETAIL_MAX = 4, 1000
@@ -39,6 +40,8 @@ def _text_between(value: str | None, field: str, label: str, low: int, high: int
     text = (value or "").strip()
     if not text:
         raise _invalid(field, f"{field}_required", f"请填写{label}")
+    if has_control_characters(text.replace("\r", "").replace("\n", "")):
+        raise _invalid(field, f"{field}_invalid", f"{label}中含有不可见的控制字符，请删除后重试")
     if not low <= len(text) <= high:
         raise _invalid(field, f"{field}_length", f"{label}须为 {low}–{high} 个字")
     return text

@@ -280,6 +280,9 @@ def test_two_edits_with_same_lock_version(client: TestClient, staff: dict[str, d
         ({"qas": "不是列表"}, 422, None),
         ({"effective_from": "昨天"}, 422, None),
         ({"original_text": "汉" * 40_000}, 422, "field_too_large"),
+        ({"keywords": ["汉" * 40_000]}, 422, "field_too_large"),  # keywords count against the limit too
+        ({"title": "居住证\x07申领"}, 422, "control_characters"),
+        ({"keywords": ["\u202e证住居"]}, 422, "control_characters"),  # a bidi override reorders the text
         ({"region": "鼓楼区"}, 422, "ambiguous_region"),
         ({"id": "带空格 的编号"}, 422, None),
         ({"unknown_field": 1}, 422, None),
@@ -354,3 +357,24 @@ def test_expiry_hides_and_removes_from_index(
 def test_unknown_state_filter_is_422(client: TestClient, staff: dict[str, dict[str, str]]) -> None:
     resp = client.get("/api/staff/entries", params={"state": "nonsense"}, headers=staff["manager"])
     assert resp.status_code == 422 and resp.json()["error"]["code"] == "unknown_state"
+
+
+def test_documents_keep_line_breaks_tabs_and_zero_width_marks(
+    client: TestClient, staff: dict[str, dict[str, str]]
+) -> None:
+    """Policy text pasted from a web page: paragraphs, tabs and U+200B are kept, not refused."""
+    text = "第一条\t居住证申领。\r\n第二条\u200b持证人享有以下权利。"
+    assert create(client, staff["specialist"], original_text=text)["working"]["original_text"] == text
+
+
+@pytest.mark.parametrize("reason", ["\x00\x00", "\x07\x07", "\u202e理由"])
+def test_a_reason_of_control_characters_is_refused(
+    client: TestClient, staff: dict[str, dict[str, str]], reason: str
+) -> None:
+    """It used to satisfy "a return needs a reason" while saying nothing."""
+    entry = create(client, staff["specialist"])
+    entry = act(client, staff["specialist"], entry, "submit").json()
+    resp = act(client, staff["reviewer"], entry, "return", reason=reason)
+    assert (resp.status_code, resp.json()["error"]["code"]) == (422, "reason_invalid")
+    after = client.get(f"/api/staff/entries/{entry['id']}", headers=staff["manager"]).json()
+    assert after["lock_version"] == entry["lock_version"]

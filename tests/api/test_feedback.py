@@ -154,6 +154,8 @@ def test_feedback_counts_are_for_the_department_only(
         (None, {"helpful": "yes"}, 422, "validation_failed"),
         (None, {"helpful": 1}, 422, "validation_failed"),
         (None, {"helpful": True, "comment": "长" * 501}, 422, "comment_too_long"),
+        (None, {"helpful": True, "comment": "\u202eevil"}, 422, "comment_invalid"),
+        (None, {"helpful": True, "comment": "好\x00\x07"}, 422, "comment_invalid"),
         ("NO-SUCH-ENTRY", {"helpful": True}, 404, "entry_not_found"),
     ],
 )
@@ -373,6 +375,7 @@ def test_missing_report_without_entry_is_routed_and_reassignable(
             "entry_not_found",
         ),
         ("agent-sz", {"kind": "missing", "detail": "没有这条", "query": "查" * 501}, 422, "query_too_long"),
+        ("agent-sz", {"kind": "missing", "detail": "\x00" * 5}, 422, "detail_invalid"),
     ],
 )
 def test_bad_gap_reports_are_refused_and_write_nothing(

@@ -62,6 +62,7 @@ def test_department_roles_need_a_department(api: TestClient, admin_headers: Head
         ({"role": "specialist", "department": "不存在的局"}, "unknown_department"),
         ({"region": "火星市"}, "unknown_region"),
         ({"username": "has space"}, "invalid_username"),
+        ({"display_name": "\u202e\x00"}, "control_characters"),
     ],
 )
 def test_unknown_references_and_bad_usernames_are_422(

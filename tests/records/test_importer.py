@@ -341,3 +341,12 @@ def test_a_change_made_while_a_batch_is_written_is_never_overwritten(
             ("import_update", "submitted", "draft"),
         ]
         assert entry.lock_version == 3  # created 1, submitted 2, re-imported 3: no step lost
+
+
+def test_a_line_with_hidden_control_characters_is_refused_by_number(
+    engine: Engine, tmp_path: Path, clock: FixedClock
+) -> None:
+    path = write(tmp_path / "h.jsonl", [record("H1"), record("H2", title="户口\x1b[31m迁移"), record("H3")])
+    report = import_jsonl(engine, path, publish=False, actor=None, clock=clock)
+    assert report.created == 2
+    assert report.errors == [(2, ["title：含有不可见的控制字符，请删除后重试"])]
