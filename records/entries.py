@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from records.audit import record_audit
@@ -34,23 +35,30 @@ def create_draft(
     *,
     max_text_bytes: int,
     public_id: str | None = None,
+    source_question: str | None = None,
 ) -> Entry:
-    """A new entry with one draft version; drafts may be incomplete but never wrong (unknown names)."""
+    """A new entry with one draft version; drafts may be incomplete but never wrong (unknown names).
+    ``source_question``: the desk question it is made from (kept on the entry and in the audit row)."""
     dept = _department(session, actor, content.department)
     authorize(actor, Action.create, dept.id)  # type: ignore[arg-type]
     if public_id and session.exec(select(Entry.id).where(Entry.public_id == public_id)).first() is not None:
-        raise Conflict(f"条目编号「{public_id}」已存在", code="duplicate_id", details={"id": public_id})
+        raise _duplicate(public_id)
     raise_if(size_problems(content.texts(), max_text_bytes) + control_problems(content.texts()))
     now = as_utc(clock.now())
     assert dept.id is not None
     entry = Entry(
         public_id=public_id or _new_public_id(session),
         department_id=dept.id,
+        source_question_no=source_question,
         created_at=now,
         updated_at=now,
     )
-    session.add(entry)
-    session.flush()
+    try:
+        with session.begin_nested():  # another request may have taken the id since the check above
+            session.add(entry)
+            session.flush()
+    except IntegrityError:
+        raise _duplicate(entry.public_id) from None
     assert entry.id is not None
     version = EntryVersion(
         entry_id=entry.id,
@@ -73,9 +81,13 @@ def create_draft(
         action="create",
         from_state=None,
         to_state=VersionState.draft.value,
-        details={"version": 1},
+        details={"version": 1, **({"source_question": source_question} if source_question else {})},
     )
     return entry
+
+
+def _duplicate(public_id: str) -> Conflict:
+    return Conflict(f"条目编号「{public_id}」已存在", code="duplicate_id", details={"id": public_id})
 
 
 def update_draft(

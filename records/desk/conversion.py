@@ -57,9 +57,8 @@ def to_entry(
         clock,
         max_text_bytes=max_text_bytes,
         public_id=f"{PUBLIC_ID_PREFIX}{question.number}",
+        source_question=question.number,
     )
-    entry.source_question_no = question.number
-    session.add(entry)
     change_state(
         session,
         question,

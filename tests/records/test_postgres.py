@@ -101,3 +101,45 @@ def test_import_lifecycle_expiry_on_postgres(pg: Engine, tmp_path: Path) -> None
         s.commit()
         assert s.exec(select(Entry).where(Entry.public_id == "PG1")).one().status is EntryStatus.expired
         assert len(s.exec(select(Outbox).where(Outbox.doc_id == "PG1")).all()) == 3  # import, publish, expiry
+
+
+def test_two_creates_with_one_id_at_once_are_one_entry_and_one_409(pg: Engine) -> None:
+    """Both pass the "id free?" check before either commits; the second waits on the unique index
+    and gets 409 duplicate_id (it was a 500 from the raw IntegrityError)."""
+    import threading
+
+    from records.errors import Conflict
+
+    clock = FixedClock(datetime(2026, 6, 1, 2, 0, 0))
+    with Session(pg, expire_on_commit=False) as s:
+        region = s.exec(select(Region).where(Region.name == "江苏省")).one()
+        dept = Department(name="江苏省公安厅", region_id=region.id)
+        s.add(dept)
+        s.flush()
+        author = User(username="pg-dup", password_hash="x", role=Role.specialist, department_id=dept.id)
+        s.add(author)
+        s.commit()
+    outcome: list[str] = []
+
+    def second() -> None:
+        with Session(pg) as other:
+            try:
+                create_draft(
+                    other, author, EntryContent(title="乙"), clock, max_text_bytes=1000, public_id="DUP"
+                )
+                other.commit()
+                outcome.append("created")
+            except Conflict as exc:
+                outcome.append(exc.code)
+
+    with Session(pg) as first:
+        create_draft(first, author, EntryContent(title="甲"), clock, max_text_bytes=1000, public_id="DUP")
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=1.0)
+        assert racer.is_alive()  # waiting on the unique index behind the uncommitted first insert
+        first.commit()
+    racer.join(timeout=10)
+    assert outcome == ["duplicate_id"]
+    with Session(pg) as s:
+        assert s.exec(select(func.count()).select_from(Entry).where(Entry.public_id == "DUP")).one() == 1
