@@ -80,7 +80,9 @@ def _ask(
 def _record_zero_result(db: Engine, query: str, filters: dict[str, Any], at: datetime) -> None:
     try:
         with Session(db) as session:
-            session.add(ZeroResultQuery(query=query[:500], filters=filters, at=at))
+            # Control characters (NUL, which PostgreSQL cannot store) are noise in the gap list.
+            kept = "".join(ch for ch in query if ch.isprintable() or ch == " ")
+            session.add(ZeroResultQuery(query=kept[:500], filters=filters, at=at))
             session.commit()
     except Exception:  # noqa: BLE001 - the gap list must never fail a search
         log.exception("could not record a zero-result query")

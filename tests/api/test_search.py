@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from analyzers.pipeline import Analyzer
 from indexer.reindex import rebuild
@@ -293,9 +293,10 @@ def test_any_text_never_500(client: TestClient, q: str) -> None:
 def test_zero_result_query_is_recorded_after_response(client: TestClient, db: Engine) -> None:
     assert search(client, q="火星移民签证", region="苏州市")["total"] == 0
     assert search(client, q="居住证")["total"] > 0
+    assert search(client, q="月球\x00基地\x07")["total"] == 0  # NUL: PostgreSQL could not store it
     with Session(db) as session:
-        rows = list(session.exec(select(ZeroResultQuery)))
-    assert [(r.query, r.filters) for r in rows] == [("火星移民签证", {"region": "苏州市"})]
+        rows = list(session.exec(select(ZeroResultQuery).order_by(col(ZeroResultQuery.id))))
+    assert [(r.query, r.filters) for r in rows] == [("火星移民签证", {"region": "苏州市"}), ("月球基地", {})]
 
 
 def test_ask_matches_questions(client: TestClient) -> None:
