@@ -99,7 +99,7 @@ class VersionFields:
             version.department_id = self.department_id
 
     def row(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in (*CONTENT_COLUMNS, "department_id")}
+        return {name: getattr(self, name) for name in CONTENT_FIELDS}
 
 
 CONTENT_COLUMNS = (
@@ -116,6 +116,8 @@ CONTENT_COLUMNS = (
     "interpretation",
     "keywords",
 )
+# The fields that make a version's content, in fingerprint order (then its Q&A pairs, "qas").
+CONTENT_FIELDS = (*CONTENT_COLUMNS, "department_id")
 
 
 def write_content(
@@ -218,24 +220,6 @@ def read_content(session: Session, version: EntryVersion, qas: list[QAContent]) 
         qas=qas,
         keywords=list(version.keywords),
     )
-
-
-# The fields that make a version's content, in fingerprint order (then its Q&A pairs, "qas").
-CONTENT_FIELDS = (
-    "title",
-    "department_id",
-    "region_id",
-    "category_id",
-    "theme_id",
-    "effective_from",
-    "effective_to",
-    "contact_phone",
-    "doc_number",
-    "issuing_body",
-    "original_text",
-    "interpretation",
-    "keywords",
-)
 
 
 def fingerprint(version: VersionFields | EntryVersion, qas: list[QAContent]) -> tuple[Any, ...]:
