@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -45,6 +45,23 @@ def get_session(ctx: ContextDep) -> Iterator[Session]:
         yield session
     finally:
         close_session(session)
+
+
+T = TypeVar("T")
+
+
+def commit_with(session: Session, view: Callable[[], T]) -> T:
+    """Build the response from the transaction's own state, then commit, and answer with it.
+
+    Why in this order: a view that reads the database after the commit turns a committed change
+    into a 503 should the database go away in between, and the client then retries or reports a
+    change that was in fact made. Built first, the answer needs nothing after the commit: a 503
+    means nothing was saved, a 2xx that all of it was.
+    """
+    session.flush()
+    body = view()
+    session.commit()
+    return body
 
 
 def close_session(session: Session) -> None:

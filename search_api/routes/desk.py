@@ -19,7 +19,7 @@ from records.desk.models import DeskQuestion, QuestionState
 from records.desk.routing import suggest_route
 from records.errors import Forbidden, ValidationFailed
 from records.models import Region, Role, User
-from search_api.deps import ContextDep, CurrentUser, SessionDep, require_roles
+from search_api.deps import ContextDep, CurrentUser, SessionDep, commit_with, require_roles
 
 router = APIRouter(tags=["desk"])
 
@@ -141,8 +141,9 @@ def resolved_by(ctx: ContextDep, session: SessionDep, number: Number, body: Reso
     submission.resolve_by_existing(
         session, question, token=body.citizen_token, doc_id=body.doc_id, clock=ctx.clock
     )
-    session.commit()
-    return views.public_view(session, question, ctx.settings.timezone, asker=True)
+    return commit_with(
+        session, lambda: views.public_view(session, question, ctx.settings.timezone, asker=True)
+    )
 
 
 @router.post("/api/questions/{number}/route")
@@ -161,8 +162,9 @@ def route(
         timezone=ctx.settings.timezone,
         holidays=ctx.settings.holiday_dates,
     )
-    session.commit()
-    return views.staff_view(session, question, ctx.settings.timezone, ctx.clock.now())
+    return commit_with(
+        session, lambda: views.staff_view(session, question, ctx.settings.timezone, ctx.clock.now())
+    )
 
 
 @router.post("/api/questions/{number}/answers", status_code=201)
@@ -178,8 +180,9 @@ def answer(
         clock=ctx.clock,
         max_text_bytes=ctx.settings.max_text_bytes,
     )
-    session.commit()
-    return views.staff_view(session, question, ctx.settings.timezone, ctx.clock.now())
+    return commit_with(
+        session, lambda: views.staff_view(session, question, ctx.settings.timezone, ctx.clock.now())
+    )
 
 
 @router.post("/api/questions/{number}/review")
@@ -190,8 +193,9 @@ def review(
     workflow.review_answer(
         session, question, manager=user, decision=body.decision, reason=body.reason, clock=ctx.clock
     )
-    session.commit()
-    return views.staff_view(session, question, ctx.settings.timezone, ctx.clock.now())
+    return commit_with(
+        session, lambda: views.staff_view(session, question, ctx.settings.timezone, ctx.clock.now())
+    )
 
 
 @router.post("/api/questions/{number}/withdraw")
@@ -200,8 +204,9 @@ def withdraw(
 ) -> dict[str, Any]:
     question = submission.get_question(session, number)
     workflow.withdraw_answer(session, question, manager=user, reason=body.reason, clock=ctx.clock)
-    session.commit()
-    return views.staff_view(session, question, ctx.settings.timezone, ctx.clock.now())
+    return commit_with(
+        session, lambda: views.staff_view(session, question, ctx.settings.timezone, ctx.clock.now())
+    )
 
 
 @router.post("/api/questions/{number}/to-entry", status_code=201)

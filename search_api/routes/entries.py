@@ -15,7 +15,7 @@ from records.entries import create_draft, list_entries, run_action, update_draft
 from records.errors import NotFound
 from records.lifecycle import Action
 from records.views import get_entry, public_view, staff_view
-from search_api.deps import ClockDep, CurrentUser, SessionDep, SettingsDep
+from search_api.deps import ClockDep, CurrentUser, SessionDep, SettingsDep, commit_with
 from search_api.schemas.entries import ActionIn, EntryCreateIn, EntryUpdateIn
 
 router = APIRouter(tags=["entries"])
@@ -31,8 +31,7 @@ def create_entry(
     entry = create_draft(
         session, user, body.to_content(), clock, max_text_bytes=settings.max_text_bytes, public_id=body.id
     )
-    session.commit()
-    return staff_view(session, entry)
+    return commit_with(session, lambda: staff_view(session, entry))
 
 
 @router.get("/api/staff/entries")
@@ -72,8 +71,7 @@ def edit_entry(
         clock,
         max_text_bytes=settings.max_text_bytes,
     )
-    session.commit()
-    return staff_view(session, entry)
+    return commit_with(session, lambda: staff_view(session, entry))
 
 
 @router.get("/api/staff/entries/{public_id}/audit")
@@ -115,8 +113,7 @@ def entry_action(
             details={"allowed": sorted(LIFECYCLE_ACTIONS)},
         )
     entry = run_action(session, user, public_id, chosen, body.lock_version, clock, body.reason)
-    session.commit()
-    return staff_view(session, entry)
+    return commit_with(session, lambda: staff_view(session, entry))
 
 
 @router.get("/api/entries/{public_id}")

@@ -20,7 +20,7 @@ from records.frontdesk.zero_results import zero_result_report
 from records.models import Region, Role, User
 from records.views import get_entry
 from search_api.context import AppContext
-from search_api.deps import ContextDep, CurrentUser, SessionDep, require_roles
+from search_api.deps import ContextDep, CurrentUser, SessionDep, commit_with, require_roles
 
 router = APIRouter(tags=["frontdesk"])
 
@@ -96,8 +96,7 @@ def post_citation(ctx: ContextDep, session: SessionDep, body: CitationIn, user: 
         clock=ctx.clock,
         today=ctx.clock.today(),
     )
-    session.commit()
-    return citations.citation_view(session, row, ctx.settings.timezone)
+    return commit_with(session, lambda: citations.citation_view(session, row, ctx.settings.timezone))
 
 
 @router.get("/api/citations")
@@ -138,8 +137,7 @@ def post_gap_report(ctx: ContextDep, session: SessionDep, body: GapReportIn, use
         clock=ctx.clock,
         today=ctx.clock.today(),
     )
-    session.commit()
-    return gaps.report_view(session, report, ctx.settings.timezone)
+    return commit_with(session, lambda: gaps.report_view(session, report, ctx.settings.timezone))
 
 
 @router.get("/api/gap-reports")
@@ -167,8 +165,9 @@ def assign_gap_report(
     report = gaps.get_report(session, report_id)
     department = body.department if body.department is not None else report.suggested_department_id
     gaps.assign_gap(session, report, manager=user, department=department, reason=body.reason, clock=ctx.clock)
-    session.commit()
-    return gaps.report_view(session, report, ctx.settings.timezone, history=True)
+    return commit_with(
+        session, lambda: gaps.report_view(session, report, ctx.settings.timezone, history=True)
+    )
 
 
 @router.post("/api/gap-reports/{report_id}/close")
@@ -177,8 +176,9 @@ def close_gap_report(
 ) -> dict[str, Any]:
     report = gaps.get_report(session, report_id)
     gaps.close_gap(session, report, user=user, reason=body.reason, clock=ctx.clock)
-    session.commit()
-    return gaps.report_view(session, report, ctx.settings.timezone, history=True)
+    return commit_with(
+        session, lambda: gaps.report_view(session, report, ctx.settings.timezone, history=True)
+    )
 
 
 @router.get("/api/zero-results")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from records.models import Role, User
 from search_api.accounts import UserChanges, create_user, get_user, list_users, update_user, user_public
-from search_api.deps import ClockDep, SessionDep, require_roles
+from search_api.deps import ClockDep, SessionDep, commit_with, require_roles
 from search_api.routes.auth import UserOut
 
 router = APIRouter(prefix="/api/admin/users", tags=["admin: users"])
@@ -45,8 +45,7 @@ class UserList(BaseModel):
 @router.post("", status_code=201, response_model=UserOut, summary="新建员工账号")
 def create(body: UserCreate, admin: AdminUser, session: SessionDep, clock: ClockDep) -> Any:
     user = create_user(session, clock=clock, actor=admin, **body.model_dump())
-    session.commit()
-    return user_public(session, user)
+    return commit_with(session, lambda: user_public(session, user))
 
 
 @router.get("", response_model=UserList, summary="员工账号列表")
@@ -76,5 +75,4 @@ def patch(user_id: int, body: UserUpdate, admin: AdminUser, session: SessionDep,
     user = update_user(
         session, get_user(session, user_id), UserChanges(**body.model_dump()), clock=clock, actor=admin
     )
-    session.commit()
-    return user_public(session, user)
+    return commit_with(session, lambda: user_public(session, user))

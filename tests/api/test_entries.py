@@ -20,7 +20,7 @@ from records.clock import FixedClock
 from records.db import make_engine
 from records.expiry import expire_due
 from records.migrate import upgrade
-from records.models import Department, Entry, EntryStatus, Outbox, OutboxOp, Role, User
+from records.models import Department, Entry, EntryStatus, EntryVersion, Outbox, OutboxOp, Role, User
 from records.reference import ensure_department, find_region
 from search_api.app import create_app
 from search_api.security import create_access_token
@@ -378,3 +378,24 @@ def test_a_reason_of_control_characters_is_refused(
     assert (resp.status_code, resp.json()["error"]["code"]) == (422, "reason_invalid")
     after = client.get(f"/api/staff/entries/{entry['id']}", headers=staff["manager"]).json()
     assert after["lock_version"] == entry["lock_version"]
+
+
+def test_a_change_whose_answer_fails_is_not_saved(
+    env: Env, client: TestClient, staff: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer is built before the commit (search_api.deps.commit_with): when building it fails —
+    as when the database goes away between the two — nothing was saved, so an error never hides a
+    change that was made (the PostgreSQL restart test once caught a 503 for a committed publish)."""
+    from search_api.routes import entries as entry_routes
+
+    def broken(*_: Any) -> dict[str, Any]:
+        raise RuntimeError("the database went away while the answer was read")
+
+    monkeypatch.setattr(entry_routes, "staff_view", broken)
+    with pytest.raises(RuntimeError):
+        client.post("/api/staff/entries", json=body(title="答复失败的新条目"), headers=staff["specialist"])
+    monkeypatch.undo()
+    with Session(env.db) as session:
+        titles = session.exec(select(Entry.public_id).join(EntryVersion, EntryVersion.entry_id == Entry.id)
+                              .where(EntryVersion.title == "答复失败的新条目")).all()  # fmt: skip
+    assert titles == []
