@@ -27,6 +27,7 @@ from records.clock import Clock, as_utc
 from records.content import VersionFields, changed_fields, fingerprint, write_content
 from records.import_format import ImportedLine, ImportReport
 from records.lifecycle import PUBLIC_STATUSES, WORKING_STATES
+from records.locking import bump_if_unchanged
 from records.models import (
     AuditLog,
     Department,
@@ -65,8 +66,7 @@ class _Plan:
     entry_id: int | None = None
     version_id: int | None = None
     number: int = 1
-    lock_version: int = 1
-    read_lock: int = 0  # the entry's lock_version when the batch read it
+    lock_version: int = 1  # what the entry's lock_version becomes (the one read + 1)
     same: bool = False  # content identical to ``current``, decided before anything is written
     previous_state: VS | None = None  # ``current``'s state when the batch read it
     changed: list[str] = field(default_factory=list)  # content fields that differ from ``current``
@@ -172,7 +172,6 @@ class BatchWriter:
             if entry is None:
                 continue
             plan.entry, plan.entry_id, plan.lock_version = entry, entry.id, entry.lock_version + 1
-            plan.read_lock = entry.lock_version
             plan.current = latest.get(entry.id)  # type: ignore[arg-type]
             if plan.current is not None and plan.current.id is not None:
                 plan.current_qas = qas[plan.current.id]
@@ -332,39 +331,32 @@ class BatchWriter:
                 )
 
     def _update_entries(self, new: list[_Plan], changed: list[_Plan]) -> None:
-        rows: list[dict[str, Any]] = []
-        for plan in new + changed:
-            entry = plan.entry
-            status = entry.status if entry is not None else EntryStatus.unpublished
-            live = entry.live_version_id if entry is not None else None
-            if self.publish and self._expired(plan):
-                status, live = EntryStatus.expired, None
-            elif self.publish:
-                live = plan.version_id
-                status = status if status is EntryStatus.takedown_requested else EntryStatus.published
-            rows.append(
-                {
-                    "id": plan.entry_id,
-                    "department_id": plan.fields.department_id,
-                    "status": status,
-                    "live_version_id": live,
-                    "lock_version": plan.lock_version,
-                    "updated_at": self.now,
-                }
-            )
-        created = rows[: len(new)]
-        if created:
-            self.session.execute(update(Entry), created)
-        for plan, row in zip(changed, rows[len(new) :], strict=True):
-            values = {key: value for key, value in row.items() if key != "id"}
-            result = self.session.execute(
-                update(Entry)
-                .where(col(Entry.id) == plan.entry_id, col(Entry.lock_version) == plan.read_lock)
-                .values(values)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+        if new:
+            rows = [{"id": p.entry_id, "lock_version": p.lock_version, **self._entry_values(p)} for p in new]
+            self.session.execute(update(Entry), rows)
+        for plan in changed:
+            assert plan.entry is not None
+            if not bump_if_unchanged(
+                self.session, plan.entry, plan.lock_version - 1, **self._entry_values(plan)
+            ):
                 raise EntryChangedMeanwhile(plan.line.record.id)
+
+    def _entry_values(self, plan: _Plan) -> dict[str, Any]:
+        """The entry row's new status, live version and department (lock_version aside)."""
+        entry = plan.entry
+        status = entry.status if entry is not None else EntryStatus.unpublished
+        live = entry.live_version_id if entry is not None else None
+        if self.publish and self._expired(plan):
+            status, live = EntryStatus.expired, None
+        elif self.publish:
+            live = plan.version_id
+            status = status if status is EntryStatus.takedown_requested else EntryStatus.published
+        return {
+            "department_id": plan.fields.department_id,
+            "status": status,
+            "live_version_id": live,
+            "updated_at": self.now,
+        }
 
     def _what_changed(self, plan: _Plan) -> dict[str, Any]:
         """Audit details of an update: the fields changed, and a move to another department."""

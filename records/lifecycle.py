@@ -17,14 +17,13 @@ what the public sees changes, the outbox row — all in the caller's transaction
 
 from __future__ import annotations
 
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from records.audit import record_audit, request_index
 from records.clock import Clock, as_utc
 from records.content import read_qas
 from records.errors import Conflict, ValidationFailed
+from records.locking import bump_if_unchanged
 from records.models import Category, Entry, EntryStatus, EntryVersion, OutboxOp, Role, User, VersionState
 from records.policy import (
     EDITABLE,
@@ -63,17 +62,9 @@ def claim(session: Session, entry: Entry, expected: int, clock: Clock) -> None:
     )
     if entry.lock_version != expected:
         raise stale
-    now = as_utc(clock.now())
-    result = session.execute(
-        update(Entry)
-        .where(col(Entry.id) == entry.id, col(Entry.lock_version) == expected)
-        .values(lock_version=expected + 1, updated_at=now)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not bump_if_unchanged(session, entry, expected, updated_at=as_utc(clock.now())):
         session.refresh(entry)
         raise stale
-    set_committed_value(entry, "lock_version", expected + 1)
-    set_committed_value(entry, "updated_at", now)
 
 
 def working_version(session: Session, entry: Entry) -> EntryVersion | None:

@@ -35,10 +35,13 @@ _LINE_WHITESPACE = frozenset("\t\n\r")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def has_control_characters(text: str) -> bool:
-    """Any control, format, surrogate or private-use character: the rule for short, one-line
-    texts a person types (a citizen's question, a reason, a comment, a name)."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text)
+def has_control_characters(text: str, *, line_breaks: bool = False) -> bool:
+    """Any control, format, surrogate or private-use character: the rule for short texts a person
+    types (a citizen's question, a reason, a comment, a name); ``line_breaks`` lets CR and LF pass."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and not (line_breaks and ch in "\r\n")
+        for ch in text
+    )
 
 
 def has_hidden_controls(text: str) -> bool:
@@ -57,7 +60,7 @@ def clean_reason(value: Any, *, required: bool, field: str = "reason") -> str | 
     text = value.strip() if isinstance(value, str) else ""
     if required and not text:
         raise ValidationFailed("请填写理由", code="reason_required", details=[{"field": field}])
-    if text and has_control_characters(text.replace("\r", "").replace("\n", "")):
+    if text and has_control_characters(text, line_breaks=True):
         raise ValidationFailed("理由中含有控制字符", code="reason_invalid", details=[{"field": field}])
     return text or None
 

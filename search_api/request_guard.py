@@ -15,6 +15,7 @@ search_api.errors.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,8 +47,13 @@ def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}.{index}" if path else str(index))
 
 
+# How a surrogate reaches a JSON body: as an escape (raw UTF-8 cannot encode one). A body without
+# such an escape, nearly all of them, is not parsed a second time.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _bad_fields(body: bytes, content_type: str) -> list[str]:
-    if not content_type.startswith("application/json"):
+    if not content_type.startswith("application/json") or not _SURROGATE_ESCAPE.search(body):
         return []
     try:
         parsed = json.loads(body)

@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from records.audit import SYSTEM, record_audit
 from records.clock import Clock, as_utc
 from records.desk.models import DeskQuestion, QuestionState
 from records.errors import Conflict
+from records.locking import bump_if_unchanged
 from records.models import Outbox, OutboxOp, User
 
 OBJECT_TYPE = "question"
@@ -71,22 +70,13 @@ def change_state(
 
 
 def _claim(session: Session, question: DeskQuestion, to_state: QuestionState, now: datetime) -> None:
-    read = question.lock_version
-    result = session.execute(
-        update(DeskQuestion)
-        .where(col(DeskQuestion.id) == question.id, col(DeskQuestion.lock_version) == read)
-        .values(state=to_state, lock_version=read + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not bump_if_unchanged(session, question, question.lock_version, state=to_state, updated_at=now):
         session.refresh(question)
         raise Conflict(
             "该问题已被他人处理，请刷新后重试",
             code="stale_version",
             details={"current_state": question.state.value, "current_lock_version": question.lock_version},
         )
-    for name, value in (("state", to_state), ("lock_version", read + 1), ("updated_at", now)):
-        set_committed_value(question, name, value)
 
 
 def queue_index(session: Session, question: DeskQuestion, op: OutboxOp, clock: Clock) -> None:

@@ -57,7 +57,7 @@ def optional_text(value: str | None, field: str, label: str, limit: int) -> str 
     """Stripped text or None; longer than ``limit`` characters, or holding control characters
     (line breaks aside), → 422 naming the field."""
     text = (value or "").strip()
-    if has_control_characters(text.replace("\r", "").replace("\n", "")):
+    if has_control_characters(text, line_breaks=True):
         raise ValidationFailed(
             f"{label}中含有不可见的控制字符，请删除后重试",
             code=f"{field}_invalid",

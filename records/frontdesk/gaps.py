@@ -40,7 +40,7 @@ def _text_between(value: str | None, field: str, label: str, low: int, high: int
     text = (value or "").strip()
     if not text:
         raise _invalid(field, f"{field}_required", f"请填写{label}")
-    if has_control_characters(text.replace("\r", "").replace("\n", "")):
+    if has_control_characters(text, line_breaks=True):
         raise _invalid(field, f"{field}_invalid", f"{label}中含有不可见的控制字符，请删除后重试")
     if not low <= len(text) <= high:
         raise _invalid(field, f"{field}_length", f"{label}须为 {low}–{high} 个字")
