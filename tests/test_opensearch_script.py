@@ -60,10 +60,22 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def _ephemeral_start() -> int:
+    """Where the kernel starts handing out ports to outgoing connections (Linux: 32768)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_block(nodes: int) -> int:
-    """A port P with P..P+nodes-1 (HTTP) and P+100.. (transport) all free right now."""
+    """A port P with P..P+nodes-1 (HTTP) and P+100.. (transport) all free right now.
+
+    Below the ephemeral range: a block picked inside it was once taken between this check and
+    OpenSearch's bind by some other test's outgoing connection (BindException on node 3)."""
+    highest = max(_ephemeral_start(), 10300) - 100 - nodes
     for _ in range(200):
-        port = random.randrange(20000, 60000)
+        port = random.randrange(10000, highest)
         wanted = [port + i for i in range(nodes)] + [port + 100 + i for i in range(nodes)]
         if all(_port_free(p) for p in wanted):
             return port
