@@ -177,7 +177,17 @@ def test_posted_search_answers_as_the_get_form(client: TestClient, params: dict[
     posted = client.post("/api/search", json=params)
     assert posted.status_code == 200, posted.text
     got, answered = search(client, **params), posted.json()
-    assert {**answered, "took_ms": 0} == {**got, "took_ms": 0}
+
+    def scoreless(body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "took_ms": 0, "hits": [{**hit, "score": 0} for hit in body["hits"]]}
+
+    # Same hits in the same order; the scores may move by a hair between the two requests when a
+    # background segment merge of an earlier test's changes lands (BM25 statistics drop the
+    # deleted documents then), which once failed CI at 39.70 vs 39.45.
+    assert scoreless(answered) == scoreless(got)
+    assert [h["score"] for h in answered["hits"]] == pytest.approx(
+        [h["score"] for h in got["hits"]], rel=0.02
+    )
     assert answered["total"] >= 1
 
 
